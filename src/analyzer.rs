@@ -1,0 +1,181 @@
+//! The pipeline as one easy type: build an [`Analyzer`] once, share it, and
+//! call [`Analyzer::analyze`] per note.
+
+use crate::evidence::{self, EvidenceMap};
+use crate::icd::CodeTable;
+use crate::lexicon::{Lexicon, LexiconError};
+use crate::matcher::Matcher;
+use crate::rules::{self, Flag, Role};
+use crate::segment::{Segmenter, Segments};
+use crate::span::Span;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Builds an [`Analyzer`] with options.
+#[derive(Clone, Debug, Default)]
+pub struct AnalyzerBuilder {
+    lexicon_dir: Option<PathBuf>,
+}
+
+impl AnalyzerBuilder {
+    /// Lexicon files in `dir` replace the embedded ones of the same name.
+    pub fn lexicon_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.lexicon_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Loads the lexicons and compiles the automaton.
+    pub fn build(self) -> Result<Analyzer, LexiconError> {
+        let lexicon = match &self.lexicon_dir {
+            Some(dir) => Lexicon::with_overrides(dir)?,
+            None => Lexicon::embedded(),
+        };
+        Ok(Analyzer::from_lexicon(lexicon))
+    }
+}
+
+/// The whole pipeline, built once and shared across threads.
+#[derive(Clone, Debug)]
+pub struct Analyzer {
+    lexicon: Lexicon,
+    matcher: Matcher,
+    segmenter: Segmenter,
+}
+
+/// A code the note supports, with its official description.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CodeSuggestion {
+    /// The code, dotted, upper case.
+    pub code: String,
+    /// Primary (M86 or its replacement) or additional (B95-B97, M89.7, D57).
+    pub role: Role,
+    /// The official ICD-10-CM description.
+    pub description: &'static str,
+    /// Indices into the evidence map of the findings that support it.
+    pub evidence: Vec<u32>,
+}
+
+/// The result of analysing one note.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Analysis {
+    /// Codes the documentation supports.
+    pub codes: Vec<CodeSuggestion>,
+    /// Documentation gaps and claim problems.
+    pub flags: Vec<Flag>,
+    /// Every finding, with spans.
+    pub evidence: EvidenceMap,
+    /// Sentence spans, indexed by a finding's `sentence`.
+    pub sentences: Vec<Span>,
+    /// The claim the audit flags were checked against, if any.
+    pub assigned_codes: Option<Vec<String>>,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new()
+    }
+}
+
+impl Analyzer {
+    /// The analyzer with the embedded lexicons.
+    pub fn new() -> Analyzer {
+        Analyzer::from_lexicon(Lexicon::embedded())
+    }
+
+    /// Options: an override lexicon directory.
+    pub fn builder() -> AnalyzerBuilder {
+        AnalyzerBuilder::default()
+    }
+
+    /// An analyzer over an already loaded lexicon.
+    pub fn from_lexicon(lexicon: Lexicon) -> Analyzer {
+        let matcher = Matcher::new(&lexicon);
+        let segmenter = Segmenter::new(&lexicon);
+        // Touch the code table so the first note does not pay for it.
+        let _ = CodeTable::embedded();
+        Analyzer {
+            lexicon,
+            matcher,
+            segmenter,
+        }
+    }
+
+    /// The lexicon in use.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// The compiled matcher.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// The segmenter.
+    pub fn segmenter(&self) -> &Segmenter {
+        &self.segmenter
+    }
+
+    /// Analyses a note; the claim is read from codes written in its text.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        self.analyze_with_claim(text, None)
+    }
+
+    /// Analyses a note against the codes already on its claim. With
+    /// `assigned` None, codes written in the note text are the claim; with
+    /// neither, the audit flags do not fire.
+    pub fn analyze_with_claim(&self, text: &str, assigned: Option<&[String]>) -> Analysis {
+        let segments = self.segmenter.segment(text);
+        let map = self.evidence(text, &segments);
+        let from_text;
+        let claim: Option<&[String]> = match assigned {
+            Some(a) => Some(a),
+            None => {
+                from_text = rules::assigned_from_text(text);
+                (!from_text.is_empty()).then_some(from_text.as_slice())
+            }
+        };
+        let outcome = rules::apply(text, &map, claim);
+        let table = CodeTable::embedded();
+        let codes = outcome
+            .codes
+            .into_iter()
+            .map(|c| CodeSuggestion {
+                description: table
+                    .get(&c.code)
+                    .map(|i| i.description.as_ref())
+                    .unwrap_or(""),
+                code: c.code,
+                role: c.role,
+                evidence: c.evidence,
+            })
+            .collect();
+        Analysis {
+            codes,
+            flags: outcome.flags,
+            evidence: map,
+            sentences: segments.sentences.iter().map(|s| s.span).collect(),
+            assigned_codes: claim.map(|c| c.to_vec()),
+        }
+    }
+
+    /// The evidence map of a segmented note.
+    pub fn evidence(&self, text: &str, segments: &Segments) -> EvidenceMap {
+        let mut matches = Vec::new();
+        self.matcher.for_each(text, |m| {
+            matches.push((m, self.matcher.entries_of(m.pattern)));
+        });
+        evidence::build(text, &self.lexicon, &matches, segments)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analyzer_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Analyzer>();
+        assert_send_sync::<Analysis>();
+    }
+}

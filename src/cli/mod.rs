@@ -1,0 +1,87 @@
+//! Command-line interface: argument parsing and the subcommands.
+//!
+//! Exit codes (documented in `--help` and the README):
+//! 0 every record analysed; 1 usage, configuration or I/O failure;
+//! 2 some records yielded error records; 3 `eval` below its bar.
+
+mod eval;
+mod scan;
+mod show;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status when a record could not be analysed (its error record was written).
+pub const EXIT_RECORD_ERRORS: u8 = 2;
+/// Exit status when `eval` scores below a bar given on the command line.
+pub const EXIT_BELOW_BAR: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "docgap",
+    version,
+    about = "Find the documentation gaps that stop osteomyelitis (ICD-10-CM M86) from being coded correctly.",
+    long_about = "Reads free-text clinical notes, builds an evidence map (sites and sides, route, organism, imaging, acuity, osseous defects, with exact byte spans), suggests the ICD-10-CM codes the note supports and flags what a coder would query.\n\nExamples:\n  docgap scan corpora/sample.jsonl            # one JSON result per note\n  docgap show corpora/sample.jsonl --id s-003  # one note, highlighted, for a person\n  docgap eval --gold ../shared/gold/dev.jsonl  # score against gold notes\n\nExit status: 0 all records analysed; 1 usage or I/O error; 2 some records produced error records; 3 eval below its bar.",
+    after_help = "Run `docgap <command> --help` for each command's options."
+)]
+struct Cli {
+    /// Directory of lexicon .tsv files replacing the embedded ones of the same name.
+    #[arg(long, global = true, value_name = "DIR")]
+    lexicons: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Scan(scan::Args),
+    Show(show::Args),
+    Eval(eval::Args),
+    /// Regenerate the shipped ICD-10-CM code table from the official tabular.
+    #[command(name = "gen-icd10cm")]
+    GenIcd10cm {
+        /// The gzip'd ICD-10-CM tabular XML.
+        #[arg(long, default_value = "../shared/icd10cm/icd10c-tabular-April-1-2026.xml.gz")]
+        tabular: PathBuf,
+        /// Where to write the table.
+        #[arg(short, long, default_value = "lexicons/icd10cm-fy2026.tsv")]
+        output: PathBuf,
+    },
+}
+
+fn analyzer(lexicons: &Option<PathBuf>) -> anyhow::Result<docgap::Analyzer> {
+    use anyhow::Context;
+    let mut b = docgap::Analyzer::builder();
+    if let Some(dir) = lexicons {
+        b = b.lexicon_dir(dir);
+    }
+    b.build().context("loading lexicons")
+}
+
+/// Runs the CLI and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Scan(a) => analyzer(&cli.lexicons).and_then(|an| scan::run(&an, a)),
+        Command::Show(a) => analyzer(&cli.lexicons).and_then(|an| show::run(&an, a)),
+        Command::Eval(a) => analyzer(&cli.lexicons).and_then(|an| eval::run(&an, a)),
+        Command::GenIcd10cm { tabular, output } => gen_icd(tabular, output),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("docgap: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn gen_icd(tabular: &std::path::Path, output: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let table = docgap::icd::generate_from_gz_file(tabular)
+        .with_context(|| format!("reading {}", tabular.display()))?;
+    std::fs::write(output, table).with_context(|| format!("writing {}", output.display()))?;
+    eprintln!("docgap: wrote {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,268 @@
+//! Context stage: ConText-style assertions for every finding.
+//!
+//! Most wrong codes come from context, not from vocabulary: "no sequestrum",
+//! "bone cultures: no growth", "rule out MRSA", "history of osteomyelitis as
+//! a child", "mother had sickle cell disease". A trigger term from
+//! `lexicons/context.tsv` opens a scope forward (after the trigger),
+//! backward (before it) or both, for at most a number of words, inside one
+//! sentence; a terminator ("but", "however") closes it. Pseudo-triggers
+//! ("no increase", "not only") are lexicon terms too: the matcher's
+//! longest-match rule lets them swallow the shorter trigger inside them.
+//! Sections add defaults: text under "Family History" is about someone else.
+
+use crate::lexicon::SectionKind;
+use crate::span::Span;
+use serde::Serialize;
+use std::str::FromStr;
+
+/// What a trigger asserts about the findings in its scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    /// Absent: "no", "denies", "negative for", "ruled out".
+    Negated,
+    /// Uncertain: "possible", "concern for", "cannot exclude".
+    Possible,
+    /// Not (yet) real: "rule out", "if", "cover for", "evaluate for".
+    Hypothetical,
+    /// In the past and over: "history of", "as a child", "resolved".
+    Historical,
+    /// About someone else: "mother", "family history of".
+    Family,
+    /// Looks like a trigger, asserts nothing: "no increase", "not only".
+    Pseudo,
+    /// Ends every open scope: "but", "however", "presents with".
+    Terminate,
+}
+
+/// Which way a trigger's scope runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Over the words after the trigger.
+    Forward,
+    /// Over the words before the trigger.
+    Backward,
+    /// Both ways.
+    Both,
+}
+
+/// One row of context.tsv: `term<TAB>kind<TAB>direction[<TAB>max words]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ContextRule {
+    /// What the trigger asserts.
+    pub kind: TriggerKind,
+    /// Which way its scope runs.
+    pub direction: Direction,
+    /// How many words the scope reaches.
+    pub max_words: u16,
+}
+
+/// Scope length when a row gives none.
+pub const DEFAULT_MAX_WORDS: u16 = 8;
+
+impl ContextRule {
+    /// Parses the columns after the term.
+    pub fn parse_fields(fields: &[&str]) -> Result<ContextRule, String> {
+        let (kind, direction, max) = match fields {
+            [k, d] => (*k, *d, None),
+            [k, d, m] => (*k, *d, Some(*m)),
+            _ => {
+                return Err(
+                    "expected term<TAB>kind<TAB>direction[<TAB>max words]".to_string()
+                )
+            }
+        };
+        let kind = kind.parse()?;
+        let direction = direction.parse()?;
+        let max_words = match max {
+            None => DEFAULT_MAX_WORDS,
+            Some(m) => m
+                .parse::<u16>()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| format!("max words {m:?} is not a number from 1 to 64"))?,
+        };
+        Ok(ContextRule {
+            kind,
+            direction,
+            max_words,
+        })
+    }
+}
+
+impl FromStr for TriggerKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "negated" => TriggerKind::Negated,
+            "possible" => TriggerKind::Possible,
+            "hypothetical" => TriggerKind::Hypothetical,
+            "historical" => TriggerKind::Historical,
+            "family" => TriggerKind::Family,
+            "pseudo" => TriggerKind::Pseudo,
+            "terminate" => TriggerKind::Terminate,
+            _ => return Err(format!(
+                "unknown context kind {s:?}; expected negated, possible, hypothetical, historical, family, pseudo or terminate"
+            )),
+        })
+    }
+}
+
+impl FromStr for Direction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "forward" => Direction::Forward,
+            "backward" => Direction::Backward,
+            "both" => Direction::Both,
+            _ => {
+                return Err(format!(
+                    "unknown direction {s:?}; expected forward, backward or both"
+                ))
+            }
+        })
+    }
+}
+
+/// The assertions that hold for one finding. All false: affirmed, current,
+/// about the patient.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Assertion {
+    /// Stated as absent.
+    #[serde(skip_serializing_if = "is_false")]
+    pub negated: bool,
+    /// Stated as uncertain.
+    #[serde(skip_serializing_if = "is_false")]
+    pub possible: bool,
+    /// Conditional, to be ruled out, or covered for.
+    #[serde(skip_serializing_if = "is_false")]
+    pub hypothetical: bool,
+    /// Past and over.
+    #[serde(skip_serializing_if = "is_false")]
+    pub historical: bool,
+    /// About someone other than the patient.
+    #[serde(skip_serializing_if = "is_false")]
+    pub family: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Assertion {
+    /// True when the finding is present, current and the patient's.
+    pub fn is_affirmed(&self) -> bool {
+        !(self.negated || self.possible || self.hypothetical || self.historical || self.family)
+    }
+
+    /// Adds what a trigger asserts.
+    pub fn add(&mut self, kind: TriggerKind) {
+        match kind {
+            TriggerKind::Negated => self.negated = true,
+            TriggerKind::Possible => self.possible = true,
+            TriggerKind::Hypothetical => self.hypothetical = true,
+            TriggerKind::Historical => self.historical = true,
+            TriggerKind::Family => self.family = true,
+            TriggerKind::Pseudo | TriggerKind::Terminate => {}
+        }
+    }
+
+    /// The default a section gives its text.
+    pub fn of_section(kind: SectionKind) -> Assertion {
+        let mut a = Assertion::default();
+        match kind {
+            SectionKind::FamilyHistory => a.family = true,
+            SectionKind::Indication => a.hypothetical = true,
+            _ => {}
+        }
+        a
+    }
+}
+
+/// A trigger found in a note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trigger {
+    /// Where.
+    pub span: Span,
+    /// What it does.
+    pub rule: ContextRule,
+}
+
+/// The assertion for a `target` in `sentence`, given the triggers of that
+/// sentence in text order.
+pub fn assess(text: &str, sentence: Span, target: Span, triggers: &[Trigger]) -> Assertion {
+    let mut out = Assertion::default();
+    // Forward triggers before the target, nearest first, until a terminator.
+    for (i, t) in triggers.iter().enumerate().rev() {
+        if t.span.end > target.start || t.span.start < sentence.start {
+            continue;
+        }
+        if t.rule.kind == TriggerKind::Terminate {
+            break;
+        }
+        if matches!(t.rule.direction, Direction::Forward | Direction::Both)
+            && words_between(text, t.span.end, target.start) <= t.rule.max_words as usize
+            && !triggers[i + 1..]
+                .iter()
+                .take_while(|u| u.span.end <= target.start)
+                .any(|u| u.rule.kind == TriggerKind::Terminate)
+        {
+            out.add(t.rule.kind);
+        }
+    }
+    // Backward triggers after the target, nearest first, until a terminator.
+    for t in triggers {
+        if t.span.start < target.end || t.span.end > sentence.end {
+            continue;
+        }
+        if t.rule.kind == TriggerKind::Terminate {
+            break;
+        }
+        if matches!(t.rule.direction, Direction::Backward | Direction::Both)
+            && words_between(text, target.end, t.span.start) <= t.rule.max_words as usize
+        {
+            out.add(t.rule.kind);
+        }
+    }
+    out
+}
+
+/// Number of words in `text[from..to]`.
+pub fn words_between(text: &str, from: usize, to: usize) -> usize {
+    if from >= to {
+        return 0;
+    }
+    let mut n = 0;
+    let mut in_word = false;
+    for b in text.as_bytes()[from..to].iter() {
+        let w = b.is_ascii_alphanumeric() || *b >= 0x80;
+        if w && !in_word {
+            n += 1;
+        }
+        in_word = w;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_parse_with_and_without_scope() {
+        let r = ContextRule::parse_fields(&["negated", "forward"]).unwrap();
+        assert_eq!(r.max_words, DEFAULT_MAX_WORDS);
+        let r = ContextRule::parse_fields(&["historical", "backward", "3"]).unwrap();
+        assert_eq!((r.kind, r.direction, r.max_words), (TriggerKind::Historical, Direction::Backward, 3));
+        assert!(ContextRule::parse_fields(&["nope", "forward"]).is_err());
+        assert!(ContextRule::parse_fields(&["negated", "sideways"]).is_err());
+        assert!(ContextRule::parse_fields(&["negated", "forward", "0"]).is_err());
+    }
+
+    #[test]
+    fn words_are_counted() {
+        assert_eq!(words_between("no sign of the", 0, 14), 4);
+        assert_eq!(words_between(" , ", 0, 3), 0);
+    }
+}

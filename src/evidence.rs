@@ -1,0 +1,322 @@
+//! Evidence stage: the map of every finding in a note, with its span,
+//! sentence, section and assertion, and the links between findings.
+//!
+//! Rules never look at text: they read this map. Each finding keeps the byte
+//! span of its surface form, so every code and flag can point at the words
+//! that caused it. Links carry meaning that lives between words: a side
+//! belongs to the bone next to it ("left distal femur"), a later bare
+//! mention of that bone inherits it, an imaging finding or a defect belongs
+//! to the bone in its sentence, an organism to the specimen it grew from.
+
+use crate::context::{self, Assertion, Trigger};
+use crate::lexicon::{Category, Lexicon, SectionKind, Side, SiteGroup, SpecimenKind, Value};
+use crate::matcher::TermMatch;
+use crate::segment::Segments;
+use crate::span::Span;
+use serde::Serialize;
+
+/// One clinical fact found in the note.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// What kind of fact.
+    pub category: Category,
+    /// Its normalised meaning.
+    pub value: Value,
+    /// The words, as written.
+    pub span: Span,
+    /// Index of its sentence.
+    pub sentence: u32,
+    /// The section it lies in.
+    pub section: SectionKind,
+    /// Negated, possible, hypothetical, historical, about family.
+    pub assertion: Assertion,
+    /// For a site: its side, stated or carried from an earlier mention of
+    /// the same bone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    /// For a site: the finding that gave it its side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_from: Option<u32>,
+    /// For a side, imaging finding or defect: the site it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<u32>,
+    /// For an organism or culture result: the specimen it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub specimen: Option<u32>,
+}
+
+impl Finding {
+    /// The site group, for a site finding.
+    pub fn site_group(&self) -> Option<SiteGroup> {
+        match self.value {
+            Value::Site { group, .. } => Some(group),
+            _ => None,
+        }
+    }
+
+    /// The bone key, for a site finding.
+    pub fn bone(&self) -> Option<&str> {
+        match &self.value {
+            Value::Site { bone, .. } => Some(bone),
+            _ => None,
+        }
+    }
+}
+
+/// All findings of a note, in text order.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct EvidenceMap {
+    /// The findings.
+    pub findings: Vec<Finding>,
+}
+
+/// Words a side may sit before its bone: "left distal femur",
+/// "right 1st metatarsal head", "L second toe".
+const SIDE_BEFORE_SITE: usize = 4;
+/// Words a side may follow its bone: "femur, left", "tibia (right)".
+const SIDE_AFTER_SITE: usize = 2;
+/// Words between an organism and the specimen it is linked to.
+const SPECIMEN_REACH: usize = 12;
+
+/// Builds the map from the matcher's output.
+pub fn build(
+    text: &str,
+    lexicon: &Lexicon,
+    matches: &[(TermMatch, &[u32])],
+    segments: &Segments,
+) -> EvidenceMap {
+    let entries = lexicon.entries();
+    // Triggers and findings, each tagged with its sentence.
+    let mut triggers: Vec<(u32, Trigger)> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    for (m, rows) in matches {
+        let Some(sentence) = segments.sentence_at(m.span.start) else {
+            continue;
+        };
+        let sspan = segments.sentences[sentence].span;
+        if m.span.end > sspan.end {
+            // A term across a sentence boundary is not a term.
+            continue;
+        }
+        let section = segments.section_kind(sentence);
+        for &row in rows.iter() {
+            let entry = &entries[row as usize];
+            match &entry.value {
+                Value::Context(rule) => triggers.push((
+                    sentence as u32,
+                    Trigger {
+                        span: m.span,
+                        rule: *rule,
+                    },
+                )),
+                Value::Section(_) => {}
+                value => findings.push(Finding {
+                    category: entry.category,
+                    value: value.clone(),
+                    span: m.span,
+                    sentence: sentence as u32,
+                    section,
+                    assertion: Assertion::default(),
+                    side: None,
+                    side_from: None,
+                    site: None,
+                    specimen: None,
+                }),
+            }
+        }
+    }
+
+    assert_context(text, segments, &triggers, &mut findings);
+    link_sides(text, &mut findings);
+    carry_sides(&mut findings);
+    link_to_sites(text, &mut findings);
+    link_specimens(text, &mut findings);
+    EvidenceMap { findings }
+}
+
+fn assert_context(
+    text: &str,
+    segments: &Segments,
+    triggers: &[(u32, Trigger)],
+    findings: &mut [Finding],
+) {
+    let mut t0 = 0;
+    for f in findings.iter_mut() {
+        while t0 < triggers.len() && triggers[t0].0 < f.sentence {
+            t0 += 1;
+        }
+        let mut t1 = t0;
+        while t1 < triggers.len() && triggers[t1].0 == f.sentence {
+            t1 += 1;
+        }
+        let sentence_triggers: Vec<Trigger> = triggers[t0..t1].iter().map(|t| t.1).collect();
+        let sspan = segments.sentences[f.sentence as usize].span;
+        let mut a = context::assess(text, sspan, f.span, &sentence_triggers);
+        let d = Assertion::of_section(f.section);
+        a.family |= d.family;
+        a.hypothetical |= d.hypothetical && !a.negated;
+        f.assertion = a;
+    }
+}
+
+fn is_site(f: &Finding) -> bool {
+    f.category == Category::Site
+}
+
+/// Binds each side to the nearest bone in its sentence: the next one within
+/// a few words, else the one just before.
+fn link_sides(text: &str, findings: &mut [Finding]) {
+    for i in 0..findings.len() {
+        if findings[i].category != Category::Side {
+            continue;
+        }
+        let side = match findings[i].value {
+            Value::Side(s) => s,
+            _ => continue,
+        };
+        let sentence = findings[i].sentence;
+        let after = (i + 1..findings.len())
+            .take_while(|&j| findings[j].sentence == sentence)
+            .find(|&j| is_site(&findings[j]) || findings[j].category == Category::Side)
+            .filter(|&j| {
+                is_site(&findings[j])
+                    && context::words_between(text, findings[i].span.end, findings[j].span.start)
+                        <= SIDE_BEFORE_SITE
+            });
+        let before = (0..i)
+            .rev()
+            .take_while(|&j| findings[j].sentence == sentence)
+            .find(|&j| is_site(&findings[j]) || findings[j].category == Category::Side)
+            .filter(|&j| {
+                is_site(&findings[j])
+                    && findings[j].side.is_none()
+                    && context::words_between(text, findings[j].span.end, findings[i].span.start)
+                        <= SIDE_AFTER_SITE
+            });
+        if let Some(j) = after.or(before) {
+            findings[i].site = Some(j as u32);
+            let target = &mut findings[j];
+            target.side = Some(match (target.side, side) {
+                (Some(a), b) if a != b => Side::Bilateral,
+                _ => side,
+            });
+            target.side_from = Some(i as u32);
+            // "right and left tibia": the side before the first side
+            // joins the same bone.
+            if let Some(k) = (0..i).rev().take_while(|&k| findings[k].sentence == sentence).next() {
+                if findings[k].category == Category::Side
+                    && findings[k].site.is_none()
+                    && context::words_between(text, findings[k].span.end, findings[i].span.start)
+                        <= 1
+                {
+                    if let Value::Side(other) = findings[k].value {
+                        findings[k].site = Some(j as u32);
+                        if other != side {
+                            findings[j].side = Some(Side::Bilateral);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A bare mention of a bone takes the side of the last sided mention of the
+/// same bone; failing that, of the same site group when every earlier sided
+/// mention of the group agrees.
+fn carry_sides(findings: &mut [Finding]) {
+    for i in 0..findings.len() {
+        if !is_site(&findings[i]) || findings[i].side.is_some() {
+            continue;
+        }
+        let bone = findings[i].bone().map(str::to_owned);
+        let group = findings[i].site_group();
+        let same_bone = (0..i).rev().find(|&j| {
+            is_site(&findings[j]) && findings[j].side.is_some() && findings[j].bone() == bone.as_deref()
+        });
+        let source = same_bone.or_else(|| {
+            let sided: Vec<usize> = (0..i)
+                .filter(|&j| {
+                    is_site(&findings[j])
+                        && findings[j].side.is_some()
+                        && findings[j].site_group() == group
+                })
+                .collect();
+            let first = *sided.first()?;
+            sided
+                .iter()
+                .all(|&j| findings[j].side == findings[first].side)
+                .then_some(*sided.last()?)
+        });
+        if let Some(j) = source {
+            findings[i].side = findings[j].side;
+            findings[i].side_from = findings[j].side_from;
+        }
+    }
+}
+
+/// Imaging findings, defects and vague phrases belong to the nearest bone
+/// of their sentence.
+fn link_to_sites(text: &str, findings: &mut [Finding]) {
+    for i in 0..findings.len() {
+        if !matches!(
+            findings[i].category,
+            Category::Imaging | Category::Defect | Category::Sinus
+        ) {
+            continue;
+        }
+        let sentence = findings[i].sentence;
+        let mut best: Option<(usize, usize)> = None;
+        for (j, f) in findings.iter().enumerate() {
+            if f.sentence != sentence || !is_site(f) {
+                continue;
+            }
+            let d = if j < i {
+                context::words_between(text, f.span.end, findings[i].span.start)
+            } else {
+                context::words_between(text, findings[i].span.end, f.span.start)
+            };
+            if best.is_none_or(|(_, bd)| d < bd) {
+                best = Some((j, d));
+            }
+        }
+        findings[i].site = best.map(|(j, _)| j as u32);
+    }
+}
+
+/// Organisms and culture results belong to the nearest specimen of their
+/// sentence, preferring one before them ("bone biopsy: MRSA").
+fn link_specimens(text: &str, findings: &mut [Finding]) {
+    for i in 0..findings.len() {
+        if !matches!(
+            findings[i].category,
+            Category::Organism | Category::CultureResult
+        ) {
+            continue;
+        }
+        let sentence = findings[i].sentence;
+        let near = |j: usize| {
+            let (a, b) = if j < i { (j, i) } else { (i, j) };
+            context::words_between(text, findings[a].span.end, findings[b].span.start)
+                <= SPECIMEN_REACH
+        };
+        let is_specimen = |f: &Finding| {
+            f.category == Category::Specimen && !matches!(f.value, Value::Specimen(SpecimenKind::Culture))
+        };
+        let before = (0..i)
+            .rev()
+            .take_while(|&j| findings[j].sentence == sentence)
+            .find(|&j| is_specimen(&findings[j]));
+        let after = (i + 1..findings.len())
+            .take_while(|&j| findings[j].sentence == sentence)
+            .find(|&j| is_specimen(&findings[j]));
+        // A screen swab anywhere next to the organism wins: "MRSA nares screen".
+        let screen = [before, after].into_iter().flatten().find(|&j| {
+            matches!(findings[j].value, Value::Specimen(SpecimenKind::Screen)) && near(j)
+        });
+        findings[i].specimen = screen
+            .or(before.filter(|&j| near(j)))
+            .or(after.filter(|&j| near(j)))
+            .map(|j| j as u32);
+    }
+}

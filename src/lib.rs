@@ -1,0 +1,53 @@
+//! # docgap
+//!
+//! Reads free-text clinical notes and finds the documentation gaps that stop
+//! osteomyelitis (ICD-10-CM M86 and its neighbours) from being coded
+//! correctly: each skeletal site and its side, the route of infection, the
+//! organism, imaging findings, chronicity and osseous defects, with the exact
+//! byte span of every word that counted.
+//!
+//! ```
+//! use docgap::Analyzer;
+//!
+//! let analyzer = Analyzer::new();
+//! let note = "Assessment: chronic osteomyelitis of the left femur, \
+//!             hematogenously seeded. Bone biopsy grew MRSA.";
+//! let result = analyzer.analyze(note);
+//! let codes: Vec<&str> = result.codes.iter().map(|c| c.code.as_str()).collect();
+//! assert_eq!(codes, ["M86.552", "B95.62"]);
+//! assert!(result.flags.is_empty());
+//! // Every finding points back into the note.
+//! for f in &result.evidence.findings {
+//!     assert!(!note[f.span.range()].is_empty());
+//! }
+//! ```
+//!
+//! The pipeline, one module per stage: [`segment`] (sentences, sections) →
+//! [`lexicon`] (terms) → [`matcher`] (one Aho-Corasick pass) → [`context`]
+//! (negation, history, experiencer) → [`evidence`] (the map) → [`rules`]
+//! (codes, gaps) → [`output`] (the wire format).
+//!
+//! ## Resource usage
+//!
+//! An [`Analyzer`] is built once (lexicons parsed, automaton compiled) and
+//! shared across threads; [`Analyzer::analyze`] allocates only for the
+//! findings of the note it reads.
+
+#![warn(missing_docs)]
+
+mod analyzer;
+pub mod batch;
+pub mod context;
+pub mod eval;
+pub mod evidence;
+pub mod icd;
+pub mod lexicon;
+pub mod matcher;
+pub mod output;
+pub mod rules;
+pub mod segment;
+pub mod span;
+
+pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, CodeSuggestion};
+pub use rules::FlagId;
+pub use span::Span;

@@ -1,0 +1,230 @@
+//! Audit rules: the four flags that compare the claim with the note
+//! (domain brief section 6, last four rows, and section 7).
+//!
+//! The claim is the record's `assigned_codes` when it has one, otherwise
+//! the ICD-10-CM codes written in the note itself ("Assessment: ...
+//! (M86.9)"), with or without the dot.
+
+use super::{flag, FlagId, Outcome, Role};
+use crate::icd::normalize_code;
+use regex::Regex;
+use std::sync::OnceLock;
+
+fn code_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        // Only the categories the rules reason about (and diabetes, often
+        // written beside them): a literal prefix keeps the scan fast.
+        Regex::new(
+            r"\b(?:M86|M46|M89|M27|B9[567]|D57|A02|A54|B67|H05|H70|E1[01])(?:\.?[0-9X][0-9A-Z]{0,3})?\b",
+        )
+        .expect("valid code regex")
+    })
+}
+
+/// ICD-10-CM codes written in a note, normalised (dotted, upper case), in
+/// order of first appearance.
+pub fn assigned_from_text(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in code_regex().find_iter(text) {
+        let raw = m.as_str();
+        if raw.len() < 4 {
+            // A bare category ("M86") is not a code on a claim.
+            continue;
+        }
+        if let Some(code) = normalize_code(raw) {
+            if crate::icd::CodeTable::embedded().get(&code).is_some() && !out.contains(&code) {
+                out.push(code);
+            }
+        }
+    }
+    out
+}
+
+fn is_m86_family(code: &str) -> bool {
+    code.starts_with("M86")
+}
+
+fn is_organism(code: &str) -> bool {
+    code.starts_with("B95") || code.starts_with("B96") || code.starts_with("B97")
+}
+
+/// How an assigned M86 code compares with the one the note supports.
+#[derive(Debug, PartialEq, Eq)]
+enum Compare {
+    Same,
+    LessSpecific,
+    Contradicts,
+}
+
+fn compare_m86(assigned: &str, expected: &str) -> Compare {
+    if assigned == expected {
+        return Compare::Same;
+    }
+    if assigned == "M86.9" {
+        return Compare::LessSpecific;
+    }
+    let a = assigned.as_bytes();
+    let e = expected.as_bytes();
+    // Different type (4th character): M86.6- for a hematogenous note, M86.5-
+    // without a documented route.
+    if a.len() < 5 || e.len() < 5 || a[4] != e[4] {
+        return Compare::Contradicts;
+    }
+    let (a_site, e_site) = (a.get(5).copied(), e.get(5).copied());
+    match (a_site, e_site) {
+        (Some(b'0'), Some(s)) if s != b'0' => Compare::LessSpecific,
+        (Some(x), Some(y)) if x == y => match (a.get(6), e.get(6)) {
+            (Some(b'9'), Some(b'1' | b'2')) => Compare::LessSpecific,
+            _ => Compare::Contradicts,
+        },
+        _ => Compare::Contradicts,
+    }
+}
+
+pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome) {
+    let _ = facts;
+    let claim: Vec<String> = assigned.iter().filter_map(|c| normalize_code(c)).collect();
+    let expected_primary: Vec<&str> = out
+        .codes
+        .iter()
+        .filter(|c| c.role == Role::Primary)
+        .map(|c| c.code.as_str())
+        .collect();
+    let expected_m86: Vec<&str> = expected_primary
+        .iter()
+        .copied()
+        .filter(|c| is_m86_family(c))
+        .collect();
+
+    let mut unspecified = Vec::new();
+    let mut unsupported = Vec::new();
+    for code in claim.iter().filter(|c| is_m86_family(c)) {
+        if expected_m86.is_empty() {
+            unsupported.push(code.clone());
+            continue;
+        }
+        let best = expected_m86
+            .iter()
+            .map(|e| compare_m86(code, e))
+            .min_by_key(|c| match c {
+                Compare::Same => 0,
+                Compare::LessSpecific => 1,
+                Compare::Contradicts => 2,
+            })
+            .expect("non-empty");
+        match best {
+            Compare::Same => {}
+            Compare::LessSpecific => unspecified.push(code.clone()),
+            Compare::Contradicts => unsupported.push(code.clone()),
+        }
+    }
+    let expected_additional: Vec<&str> = out
+        .codes
+        .iter()
+        .filter(|c| c.role == Role::Additional)
+        .map(|c| c.code.as_str())
+        .collect();
+    let organism_expected: Vec<&str> = expected_additional
+        .iter()
+        .copied()
+        .filter(|c| is_organism(c))
+        .collect();
+    for code in claim.iter().filter(|c| is_organism(c)) {
+        if !organism_expected.is_empty() && !organism_expected.contains(&code.as_str()) {
+            unsupported.push(code.clone());
+        }
+    }
+    let missing_organism: Vec<&str> = organism_expected
+        .iter()
+        .copied()
+        .filter(|c| !claim.iter().any(|x| x == c))
+        .collect();
+    let missing_defect: Vec<&str> = expected_additional
+        .iter()
+        .copied()
+        .filter(|c| c.starts_with("M89.7") && !claim.iter().any(|x| x == c))
+        .collect();
+
+    let evidence_of = |codes: &[&str]| -> Vec<u32> {
+        out.codes
+            .iter()
+            .filter(|c| codes.contains(&c.code.as_str()))
+            .flat_map(|c| c.evidence.iter().copied())
+            .collect()
+    };
+    let mut flags = Vec::new();
+    if !missing_organism.is_empty() {
+        flags.push((
+            FlagId::OrganismCodeMissing,
+            format!(
+                "The organism is documented but its code is not on the claim: add {} (\"use additional code\" at M86).",
+                missing_organism.join(", ")
+            ),
+            evidence_of(&missing_organism),
+        ));
+    }
+    if !missing_defect.is_empty() {
+        flags.push((
+            FlagId::OsseousDefectCodeMissing,
+            format!(
+                "A major osseous defect is documented but not coded: add {} (\"use additional code\" at M86).",
+                missing_defect.join(", ")
+            ),
+            evidence_of(&missing_defect),
+        ));
+    }
+    if !unspecified.is_empty() {
+        flags.push((
+            FlagId::UnspecifiedCodeUsed,
+            format!(
+                "The claim's {} is less specific than the documentation, which supports {}.",
+                unspecified.join(", "),
+                expected_m86.join(", ")
+            ),
+            evidence_of(&expected_m86),
+        ));
+    }
+    if !unsupported.is_empty() {
+        let supported = if expected_primary.is_empty() {
+            "no osteomyelitis code".to_string()
+        } else {
+            expected_primary.join(", ")
+        };
+        flags.push((
+            FlagId::CodeNotSupported,
+            format!(
+                "The claim's {} is not supported by the documentation, which supports {supported}.",
+                unsupported.join(", ")
+            ),
+            evidence_of(&expected_primary),
+        ));
+    }
+    for (id, message, evidence) in flags {
+        flag(out, id, message, evidence);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_in_text_are_found_with_or_without_dot() {
+        let text = "Assessment: chronic osteomyelitis (M86.9); DM2 E11.610. Billed M86671 and B9562. Ref M86 category. XM86.1";
+        assert_eq!(
+            assigned_from_text(text),
+            ["M86.9", "E11.610", "M86.671", "B95.62"]
+        );
+    }
+
+    #[test]
+    fn comparisons() {
+        assert_eq!(compare_m86("M86.9", "M86.552"), Compare::LessSpecific);
+        assert_eq!(compare_m86("M86.50", "M86.59"), Compare::LessSpecific);
+        assert_eq!(compare_m86("M86.669", "M86.662"), Compare::LessSpecific);
+        assert_eq!(compare_m86("M86.572", "M86.672"), Compare::Contradicts);
+        assert_eq!(compare_m86("M86.59", "M86.552"), Compare::Contradicts);
+        assert_eq!(compare_m86("M86.552", "M86.552"), Compare::Same);
+    }
+}

@@ -1,0 +1,224 @@
+//! Code construction: the axes of M86, M89.7, M46.2, H05.02, H70.2 and D57
+//! (domain brief sections 1-5), kept apart from the decisions that pick them.
+
+use super::SiteUse;
+use crate::lexicon::{Acuity, Side, Sickle, SiteGroup};
+
+/// Excludes1 at M86: these codes replace M86 entirely.
+pub fn is_excludes1(code: &str) -> bool {
+    matches!(code, "A02.24" | "A54.43" | "B67.2")
+}
+
+/// The site axis of one infection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SiteChar {
+    /// No bone named: site 0.
+    Unspecified,
+    /// One site group with its side (None: side not documented).
+    One(SiteGroup, Option<Side>),
+    /// Two or more site groups, or one group on both sides: site 9.
+    Multiple,
+}
+
+/// The site axis of the M86-range sites of an infection (section 1,
+/// "Multiple sites"; section 7: two bones of one group are one site).
+pub fn site_char(sites: &[SiteUse]) -> SiteChar {
+    match sites {
+        [] => SiteChar::Unspecified,
+        [one] if one.side == Some(Side::Bilateral) && one.group.has_side() => SiteChar::Multiple,
+        [one] => SiteChar::One(one.group, one.side),
+        _ => SiteChar::Multiple,
+    }
+}
+
+fn side_char(side: Option<Side>) -> char {
+    match side {
+        Some(Side::Right) => '1',
+        Some(Side::Left) => '2',
+        _ => '9',
+    }
+}
+
+/// M86.0-M86.6 with the site and side characters.
+pub fn with_site(four: &str, site: SiteChar) -> String {
+    match site {
+        SiteChar::Unspecified => format!("{four}0"),
+        SiteChar::Multiple => format!("{four}9"),
+        SiteChar::One(group, side) => {
+            let digit = group.m86_digit().unwrap_or('0');
+            if matches!(digit, '1'..='7') {
+                format!("{four}{digit}{}", side_char(side))
+            } else {
+                format!("{four}{digit}")
+            }
+        }
+    }
+}
+
+/// M86.8X- (Brodie's abscess): its own seventh-character site table.
+pub fn brodie(sites: &[SiteUse]) -> String {
+    let c = match site_char(sites) {
+        SiteChar::Unspecified => '9',
+        SiteChar::Multiple => '0',
+        SiteChar::One(group, _) => match group {
+            SiteGroup::Shoulder => '1',
+            SiteGroup::Humerus => '2',
+            SiteGroup::RadiusUlna => '3',
+            SiteGroup::Hand => '4',
+            SiteGroup::Femur => '5',
+            SiteGroup::TibiaFibula => '6',
+            SiteGroup::AnkleFoot => '7',
+            _ => '8',
+        },
+    };
+    format!("M86.8X{c}")
+}
+
+/// M89.7- for a major osseous defect: pelvis joins the thigh (site 5).
+pub fn defect_code(sites: &[SiteUse]) -> String {
+    match site_char(sites) {
+        SiteChar::Unspecified => "M89.70".to_string(),
+        SiteChar::Multiple => "M89.79".to_string(),
+        SiteChar::One(group, side) => {
+            let digit = group.m89_digit().unwrap_or('0');
+            if matches!(digit, '1'..='7') {
+                format!("M89.7{digit}{}", side_char(side))
+            } else {
+                format!("M89.7{digit}")
+            }
+        }
+    }
+}
+
+/// The code of a site outside M86: M46.2- (vertebra), H05.02- (orbit),
+/// H70.2- (petrous bone, with acuity), M27.2 (jaw).
+pub fn excluded_site_code(group: SiteGroup, side: Option<Side>, acuity: Option<Acuity>) -> String {
+    if let Some(d) = group.m46_digit() {
+        return format!("M46.2{d}");
+    }
+    let lat = |side: Option<Side>| match side {
+        Some(Side::Right) => '1',
+        Some(Side::Left) => '2',
+        Some(Side::Bilateral) => '3',
+        None => '9',
+    };
+    match group {
+        SiteGroup::Orbit => format!("H05.02{}", lat(side)),
+        SiteGroup::Petrous => {
+            let a = match acuity {
+                Some(Acuity::Acute) => '1',
+                Some(Acuity::Chronic) => '2',
+                _ => '0',
+            };
+            format!("H70.2{a}{}", lat(side))
+        }
+        _ => "M27.2".to_string(),
+    }
+}
+
+/// Vertebral levels in two neighbouring regions ("T12-L1", "C7-T1",
+/// "L5-S1") name the junction; a bare "spine" beside a named region adds
+/// nothing.
+pub fn merge_vertebral_regions(sites: &mut Vec<SiteUse>) {
+    use SiteGroup::*;
+    let has = |sites: &Vec<SiteUse>, g: SiteGroup| sites.iter().any(|s| s.group == g);
+    let pairs = [
+        (VertebraCervical, VertebraThoracic, VertebraCervicothoracic),
+        (VertebraThoracic, VertebraLumbar, VertebraThoracolumbar),
+        (VertebraLumbar, VertebraSacral, VertebraLumbosacral),
+    ];
+    for (a, b, joint) in pairs {
+        if has(sites, a) && has(sites, b) {
+            let mut findings = Vec::new();
+            sites.retain(|s| {
+                if s.group == a || s.group == b {
+                    findings.extend(s.findings.iter().copied());
+                    false
+                } else {
+                    true
+                }
+            });
+            sites.push(SiteUse {
+                group: joint,
+                side: None,
+                findings,
+            });
+        }
+    }
+    let named = sites
+        .iter()
+        .any(|s| s.group.is_vertebral() && s.group != Vertebra);
+    if named {
+        sites.retain(|s| s.group != Vertebra);
+    }
+}
+
+/// True when an S. aureus term states the susceptibility (MSSA), so it
+/// stands beside an MRSA mention instead of being read as the same isolate.
+pub fn names_susceptibility(surface: &str) -> bool {
+    let s = surface.to_ascii_lowercase();
+    s.contains("mssa") || s.contains("suscept") || s.contains("sensitiv")
+}
+
+/// Organism codes to emit, with their evidence: a species code makes the
+/// genus-only code of the same family redundant (B95.8 beside B95.61/.62/.7,
+/// B95.5 beside B95.0-B95.4), and a resistant S. aureus makes a plain
+/// "S. aureus" mention (B95.61 NOS) redundant.
+pub fn prune_organisms(found: Vec<(String, u32, bool)>) -> Vec<(String, Vec<u32>)> {
+    let mut codes: Vec<(String, Vec<u32>)> = Vec::new();
+    let mut explicit_mssa = false;
+    for (code, i, explicit) in &found {
+        if code == "B95.61" && *explicit {
+            explicit_mssa = true;
+        }
+        match codes.iter_mut().find(|(c, _)| c == code) {
+            Some((_, ev)) => ev.push(*i),
+            None => codes.push((code.clone(), vec![*i])),
+        }
+    }
+    let present = |c: &str, codes: &Vec<(String, Vec<u32>)>| codes.iter().any(|(x, _)| x == c);
+    let staph_species = ["B95.61", "B95.62", "B95.7"]
+        .iter()
+        .any(|c| present(c, &codes));
+    let strep_species = ["B95.0", "B95.1", "B95.2", "B95.3", "B95.4"]
+        .iter()
+        .any(|c| present(c, &codes));
+    let mrsa = present("B95.62", &codes);
+    codes.retain(|(c, _)| match c.as_str() {
+        "B95.8" => !staph_species,
+        "B95.5" => !strep_species,
+        "B95.61" => !mrsa || explicit_mssa,
+        _ => true,
+    });
+    codes.sort();
+    codes
+}
+
+/// Specificity of a sickle genotype: a stated thalassaemia type beats a
+/// bare "sickle cell disease".
+pub fn sickle_rank(s: Sickle) -> u8 {
+    match s {
+        Sickle::Ss => 1,
+        Sickle::Thal => 2,
+        Sickle::Sc | Sickle::ThalBeta0 | Sickle::ThalBetaPlus => 3,
+        Sickle::Trait | Sickle::Crisis => 0,
+    }
+}
+
+/// D57.- for a genotype, with or without crisis.
+pub fn sickle_code(s: Sickle, crisis: bool) -> String {
+    match (s, crisis) {
+        (Sickle::Ss, false) => "D57.1",
+        (Sickle::Ss, true) => "D57.00",
+        (Sickle::Sc, false) => "D57.20",
+        (Sickle::Sc, true) => "D57.219",
+        (Sickle::Thal, false) => "D57.40",
+        (Sickle::Thal, true) => "D57.419",
+        (Sickle::ThalBeta0, false) => "D57.42",
+        (Sickle::ThalBeta0, true) => "D57.439",
+        (Sickle::ThalBetaPlus, false) => "D57.44",
+        (Sickle::ThalBetaPlus, true) => "D57.459",
+        (Sickle::Trait | Sickle::Crisis, _) => "D57.3",
+    }
+    .to_string()
+}

@@ -1,0 +1,578 @@
+//! Rules stage: the codes a note supports and the gaps a coder would query.
+//!
+//! Every rule here is traceable to `osteomyelitis-coding.md` (the domain
+//! brief); section numbers are cited where a rule is applied. The rules read
+//! only the evidence map, never the text, so each code and flag carries the
+//! findings that caused it.
+
+mod audit;
+mod codes;
+
+pub use audit::assigned_from_text;
+
+use crate::evidence::{EvidenceMap, Finding};
+use crate::lexicon::{
+    Acuity, Category, ConditionKind, CrmoCue, CultureResult, Route, SectionKind, Side, Sickle,
+    SiteGroup, SpecimenKind, Value,
+};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Every gap id of the domain brief, section 6.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FlagId {
+    /// Neither acute, subacute nor chronic: falls to M86.9.
+    AcuityNotDocumented,
+    /// Chronic, no route stated: falls to M86.6-.
+    RouteNotDocumented,
+    /// Only a vague region or plural names the site.
+    SiteVague,
+    /// A limb site without a side.
+    LateralityMissing,
+    /// No organism and no culture result at all.
+    OrganismNotDocumented,
+    /// Salmonella, gonococcal or echinococcal: M86 is wrong.
+    ExcludedOrganism,
+    /// Vertebral, orbital or petrous involvement: coded outside M86.
+    ExcludedSite,
+    /// Sterile, autoinflammatory, multifocal: M86.3-.
+    CrmoFeatures,
+    /// Organism documented, claim lacks its B95-B97 code.
+    OrganismCodeMissing,
+    /// Major osseous defect documented, claim lacks M89.7-.
+    OsseousDefectCodeMissing,
+    /// Claim less specific than the note.
+    UnspecifiedCodeUsed,
+    /// Claim contradicts the note.
+    CodeNotSupported,
+}
+
+impl FlagId {
+    /// Every flag, in brief order.
+    pub const ALL: [FlagId; 12] = [
+        FlagId::AcuityNotDocumented,
+        FlagId::RouteNotDocumented,
+        FlagId::SiteVague,
+        FlagId::LateralityMissing,
+        FlagId::OrganismNotDocumented,
+        FlagId::ExcludedOrganism,
+        FlagId::ExcludedSite,
+        FlagId::CrmoFeatures,
+        FlagId::OrganismCodeMissing,
+        FlagId::OsseousDefectCodeMissing,
+        FlagId::UnspecifiedCodeUsed,
+        FlagId::CodeNotSupported,
+    ];
+
+    /// The id as written in gold files and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagId::AcuityNotDocumented => "ACUITY_NOT_DOCUMENTED",
+            FlagId::RouteNotDocumented => "ROUTE_NOT_DOCUMENTED",
+            FlagId::SiteVague => "SITE_VAGUE",
+            FlagId::LateralityMissing => "LATERALITY_MISSING",
+            FlagId::OrganismNotDocumented => "ORGANISM_NOT_DOCUMENTED",
+            FlagId::ExcludedOrganism => "EXCLUDED_ORGANISM",
+            FlagId::ExcludedSite => "EXCLUDED_SITE",
+            FlagId::CrmoFeatures => "CRMO_FEATURES",
+            FlagId::OrganismCodeMissing => "ORGANISM_CODE_MISSING",
+            FlagId::OsseousDefectCodeMissing => "OSSEOUS_DEFECT_CODE_MISSING",
+            FlagId::UnspecifiedCodeUsed => "UNSPECIFIED_CODE_USED",
+            FlagId::CodeNotSupported => "CODE_NOT_SUPPORTED",
+        }
+    }
+
+    /// Parses a gold-file id.
+    pub fn parse(s: &str) -> Option<FlagId> {
+        FlagId::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// Whether a code is the diagnosis or a "use additional code" companion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// M86 or the code that replaces it.
+    Primary,
+    /// B95-B97, M89.7-, D57.-.
+    Additional,
+}
+
+/// A code the documentation supports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SuggestedCode {
+    /// The code, dotted, upper case.
+    pub code: String,
+    /// Primary or additional.
+    pub role: Role,
+    /// Indices of the findings that support it.
+    pub evidence: Vec<u32>,
+}
+
+/// A documentation gap or a claim problem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    /// The gap id.
+    pub id: FlagId,
+    /// The query a CDI specialist could send.
+    pub message: String,
+    /// Indices of the findings behind it (may be empty when the gap is an
+    /// absence, e.g. no organism anywhere).
+    pub evidence: Vec<u32>,
+}
+
+/// What the rules conclude.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// Suggested codes.
+    pub codes: Vec<SuggestedCode>,
+    /// Gaps.
+    pub flags: Vec<Flag>,
+}
+
+/// A site of the infection: group, side, and the findings naming it.
+#[derive(Clone, Debug)]
+struct SiteUse {
+    group: SiteGroup,
+    side: Option<Side>,
+    findings: Vec<u32>,
+}
+
+/// The facts the rules decide from, gathered once from the map.
+struct Facts<'a> {
+    text: &'a str,
+    map: &'a EvidenceMap,
+    /// Affirmed mentions of the bone infection.
+    conditions: Vec<u32>,
+}
+
+impl<'a> Facts<'a> {
+    fn f(&self, i: u32) -> &'a Finding {
+        &self.map.findings[i as usize]
+    }
+
+    fn affirmed(&self, cat: Category) -> impl Iterator<Item = (u32, &'a Finding)> + 'a {
+        self.map
+            .findings
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| f.category == cat && f.assertion.is_affirmed())
+            .map(|(i, f)| (i as u32, f))
+    }
+
+    fn condition_sentences(&self) -> BTreeSet<u32> {
+        self.conditions.iter().map(|&i| self.f(i).sentence).collect()
+    }
+
+    fn has_condition(&self, kind: ConditionKind) -> Option<u32> {
+        self.conditions
+            .iter()
+            .copied()
+            .find(|&i| self.f(i).value == Value::Condition(kind))
+    }
+}
+
+/// Applies the rules to one note's evidence, given the codes already on the
+/// claim (if any).
+pub fn apply(text: &str, map: &EvidenceMap, assigned: Option<&[String]>) -> Outcome {
+    let conditions: Vec<u32> = map
+        .findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.category == Category::Condition && f.assertion.is_affirmed())
+        .map(|(i, _)| i as u32)
+        .collect();
+    let facts = Facts {
+        text,
+        map,
+        conditions,
+    };
+    let mut out = Outcome::default();
+    if !facts.conditions.is_empty() {
+        diagnose(&facts, &mut out);
+    }
+    if let Some(assigned) = assigned {
+        audit::check(&facts, assigned, &mut out);
+    }
+    out.flags.sort_by_key(|f| f.id);
+    out.flags.dedup_by_key(|f| f.id);
+    out
+}
+
+fn flag(out: &mut Outcome, id: FlagId, message: impl Into<String>, evidence: Vec<u32>) {
+    out.flags.push(Flag {
+        id,
+        message: message.into(),
+        evidence,
+    });
+}
+
+fn push_code(out: &mut Outcome, code: String, role: Role, evidence: Vec<u32>) {
+    if let Some(c) = out.codes.iter_mut().find(|c| c.code == code) {
+        c.evidence.extend(evidence);
+        c.evidence.sort_unstable();
+        c.evidence.dedup();
+    } else {
+        out.codes.push(SuggestedCode {
+            code,
+            role,
+            evidence,
+        });
+    }
+}
+
+fn diagnose(facts: &Facts, out: &mut Outcome) {
+    let excluded: Vec<u32> = facts
+        .affirmed(Category::Organism)
+        .filter(|(_, f)| matches!(&f.value, Value::Organism(c) if codes::is_excludes1(c)))
+        .filter(|(_, f)| !is_screen(facts, f))
+        .map(|(i, _)| i)
+        .collect();
+    sickle_codes(facts, out);
+
+    // Section 2, Excludes1: the organism's own code replaces M86 entirely.
+    if let Some(&first) = excluded.first() {
+        let code = match &facts.f(first).value {
+            Value::Organism(c) => c.to_string(),
+            _ => unreachable!("filtered to organisms"),
+        };
+        push_code(out, code.clone(), Role::Primary, excluded.clone());
+        flag(
+            out,
+            FlagId::ExcludedOrganism,
+            format!(
+                "The organism documented here is excluded from M86 (Excludes1): code {code} instead of an M86 code. Please confirm the organism and site."
+            ),
+            excluded,
+        );
+        return;
+    }
+
+    let sites = infection_sites(facts);
+    let (outside, inside): (Vec<SiteUse>, Vec<SiteUse>) =
+        sites.into_iter().partition(|s| s.group.is_outside_m86());
+
+    let crmo = facts.has_condition(ConditionKind::Crmo).or_else(|| {
+        facts
+            .affirmed(Category::Crmo)
+            .find(|(_, f)| {
+                matches!(
+                    f.value,
+                    Value::Crmo(CrmoCue::Autoinflammatory | CrmoCue::Nonbacterial)
+                )
+            })
+            .map(|(i, _)| i)
+    });
+
+    // Section 2, Excludes2: vertebra, orbit, petrous bone coded on their own.
+    let acuity = acuity_of(facts);
+    for s in &outside {
+        let code = codes::excluded_site_code(s.group, s.side, acuity.map(|a| a.0));
+        push_code(out, code, Role::Primary, s.findings.clone());
+    }
+    let excluded_sites: Vec<u32> = outside
+        .iter()
+        .filter(|s| s.group != SiteGroup::Jaw)
+        .flat_map(|s| s.findings.iter().copied())
+        .collect();
+    if !excluded_sites.is_empty() {
+        flag(
+            out,
+            FlagId::ExcludedSite,
+            "Vertebral, orbital or petrous involvement is coded outside M86 (M46.2-, H05.02-, H70.2-); M86 applies only to the other sites.",
+            excluded_sites,
+        );
+    }
+
+    // Only excluded sites documented: no M86 code.
+    let m86_needed = !inside.is_empty() || outside.is_empty();
+    let vertebral_kind = facts.has_condition(ConditionKind::Vertebral).is_some()
+        || facts.has_condition(ConditionKind::Petrositis).is_some()
+        || facts.has_condition(ConditionKind::Jaw).is_some();
+    if m86_needed && !(inside.is_empty() && vertebral_kind) {
+        m86_code(facts, out, &inside, crmo, acuity);
+    } else if outside.is_empty() && vertebral_kind {
+        let code = if facts.has_condition(ConditionKind::Jaw).is_some() {
+            "M27.2".to_string()
+        } else if facts.has_condition(ConditionKind::Petrositis).is_some() {
+            codes::excluded_site_code(SiteGroup::Petrous, None, acuity.map(|a| a.0))
+        } else {
+            "M46.20".to_string()
+        };
+        push_code(out, code, Role::Primary, facts.conditions.clone());
+    }
+
+    if crmo.is_none() {
+        organism_codes(facts, out);
+    }
+    defect_codes(facts, out, &inside);
+}
+
+fn is_screen(facts: &Facts, f: &Finding) -> bool {
+    f.specimen
+        .is_some_and(|s| facts.f(s).value == Value::Specimen(SpecimenKind::Screen))
+}
+
+/// The acuity documented for the infection, with its finding: an acuity
+/// word in a sentence that affirms the infection, the assessment first.
+fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
+    let sentences = facts.condition_sentences();
+    let mut best: Option<(u8, Acuity, u32)> = None;
+    for (i, f) in facts.affirmed(Category::Acuity) {
+        if !sentences.contains(&f.sentence) {
+            continue;
+        }
+        let Value::Acuity(a) = f.value else { continue };
+        let rank = match f.section {
+            SectionKind::Assessment => 0,
+            _ => 1,
+        };
+        if best.is_none_or(|(r, _, _)| rank < r) {
+            best = Some((rank, a, i));
+        }
+    }
+    best.map(|(_, a, i)| (a, i))
+}
+
+/// The sites of the infection: bones named in a sentence that affirms it
+/// (the assessment's when it names any), else bones tied to an imaging
+/// finding or a bone specimen.
+fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
+    let sentences = facts.condition_sentences();
+    let in_condition: Vec<(u32, &Finding)> = facts
+        .affirmed(Category::Site)
+        .filter(|(_, f)| sentences.contains(&f.sentence))
+        .collect();
+    let assessment: Vec<(u32, &Finding)> = in_condition
+        .iter()
+        .copied()
+        .filter(|(_, f)| f.section == SectionKind::Assessment)
+        .collect();
+    let chosen = if !assessment.is_empty() {
+        assessment
+    } else {
+        in_condition
+    };
+    let mut sites: Vec<SiteUse> = Vec::new();
+    for (i, f) in chosen {
+        let group = f.site_group().expect("site finding");
+        match sites
+            .iter_mut()
+            .find(|s| s.group == group && (s.side == f.side || f.side.is_none() || s.side.is_none()))
+        {
+            Some(s) => {
+                s.findings.push(i);
+                if s.side.is_none() {
+                    s.side = f.side;
+                }
+            }
+            None => sites.push(SiteUse {
+                group,
+                side: f.side,
+                findings: vec![i],
+            }),
+        }
+    }
+    // Vertebral levels of two neighbouring regions ("T12-L1") are one
+    // junctional region.
+    codes::merge_vertebral_regions(&mut sites);
+    sites
+}
+
+fn m86_code(
+    facts: &Facts,
+    out: &mut Outcome,
+    sites: &[SiteUse],
+    crmo: Option<u32>,
+    acuity: Option<(Acuity, u32)>,
+) {
+    let brodie = facts.has_condition(ConditionKind::Brodie);
+    let vague: Vec<u32> = {
+        let sentences = facts.condition_sentences();
+        facts
+            .affirmed(Category::Vague)
+            .filter(|(_, f)| sentences.contains(&f.sentence))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let mut evidence: Vec<u32> = facts.conditions.clone();
+    evidence.extend(sites.iter().flat_map(|s| s.findings.iter().copied()));
+
+    let site_char = codes::site_char(sites);
+    let hematogenous = facts
+        .affirmed(Category::Route)
+        .find(|(_, f)| f.value == Value::Route(Route::Hematogenous))
+        .map(|(i, _)| i);
+    let other_route = facts
+        .affirmed(Category::Route)
+        .find(|(_, f)| f.value != Value::Route(Route::Hematogenous))
+        .map(|(i, _)| i);
+    let sinus = facts.affirmed(Category::Sinus).map(|(i, _)| i).next();
+
+    let code = if let Some(c) = crmo {
+        evidence.push(c);
+        flag(
+            out,
+            FlagId::CrmoFeatures,
+            "Sterile, autoinflammatory or multifocal features: chronic multifocal osteomyelitis is M86.3-, not a bacterial hematogenous code. Please confirm CRMO/CNO.",
+            vec![c],
+        );
+        codes::with_site("M86.3", site_char)
+    } else if let Some(b) = brodie {
+        evidence.push(b);
+        codes::brodie(sites)
+    } else {
+        match acuity {
+            None => {
+                flag(
+                    out,
+                    FlagId::AcuityNotDocumented,
+                    "Osteomyelitis is documented without acuity. Please document whether it is acute, subacute or chronic; otherwise it is coded M86.9.",
+                    facts.conditions.clone(),
+                );
+                "M86.9".to_string()
+            }
+            Some((a, ai)) => {
+                evidence.push(ai);
+                let four = match a {
+                    Acuity::Acute if hematogenous.is_some() => "M86.0",
+                    Acuity::Acute => "M86.1",
+                    Acuity::Subacute => "M86.2",
+                    Acuity::Chronic if sinus.is_some() => "M86.4",
+                    Acuity::Chronic if hematogenous.is_some() => "M86.5",
+                    Acuity::Chronic => {
+                        if other_route.is_none() {
+                            flag(
+                                out,
+                                FlagId::RouteNotDocumented,
+                                "Chronic osteomyelitis without a documented route. Was the infection hematogenous (blood-borne)? If so, please document it; otherwise it is coded M86.6-.",
+                                facts.conditions.clone(),
+                            );
+                        }
+                        "M86.6"
+                    }
+                };
+                if four == "M86.4" {
+                    evidence.extend(sinus);
+                } else if four == "M86.0" || four == "M86.5" {
+                    evidence.extend(hematogenous);
+                }
+                codes::with_site(four, site_char)
+            }
+        }
+    };
+
+    if code != "M86.9" {
+        if sites.is_empty() && !vague.is_empty() {
+            flag(
+                out,
+                FlagId::SiteVague,
+                "The site is given only as a region or plural. Please name each bone involved, with its side, so the site (or multiple-site) code can be assigned.",
+                vague.clone(),
+            );
+        }
+        if sites.len() == 1 && sites[0].group.has_side() && sites[0].side.is_none() {
+            flag(
+                out,
+                FlagId::LateralityMissing,
+                "The bone is named without a side. Please document right or left.",
+                sites[0].findings.clone(),
+            );
+        }
+    } else if sites.is_empty() && !vague.is_empty() {
+        flag(
+            out,
+            FlagId::SiteVague,
+            "The site is given only as a region or plural. Please name each bone involved, with its side.",
+            vague,
+        );
+    }
+    evidence.sort_unstable();
+    evidence.dedup();
+    push_code(out, code, Role::Primary, evidence);
+}
+
+/// Section 3: organisms asserted as the cause or grown from a linked
+/// specimen get their B95-B97 code; none at all is a query.
+fn organism_codes(facts: &Facts, out: &mut Outcome) {
+    let mut found: Vec<(String, u32, bool)> = Vec::new();
+    for (i, f) in facts.affirmed(Category::Organism) {
+        if is_screen(facts, f) {
+            continue;
+        }
+        if let Value::Organism(code) = &f.value {
+            found.push((
+                code.to_string(),
+                i,
+                codes::names_susceptibility(&facts.text[f.span.range()]),
+            ));
+        }
+    }
+    let codes_found = codes::prune_organisms(found);
+    let has_result = facts.map.findings.iter().any(|f| {
+        (f.category == Category::CultureResult
+            && matches!(f.value, Value::CultureResult(CultureResult::Negative)))
+            || (f.category == Category::Organism && f.assertion.negated && !is_screen(facts, f))
+    });
+    if codes_found.is_empty() {
+        if !has_result {
+            flag(
+                out,
+                FlagId::OrganismNotDocumented,
+                "No organism and no culture result are documented. Please document the bone, blood or wound culture result (or that cultures were not obtained).",
+                Vec::new(),
+            );
+        }
+        return;
+    }
+    for (code, ev) in codes_found {
+        push_code(out, code, Role::Additional, ev);
+    }
+}
+
+/// Section 2: a documented major osseous defect gets M89.7- on its own site
+/// axis.
+fn defect_codes(facts: &Facts, out: &mut Outcome, sites: &[SiteUse]) {
+    let defects: Vec<(u32, &Finding)> = facts.affirmed(Category::Defect).collect();
+    if defects.is_empty() {
+        return;
+    }
+    for (i, f) in defects {
+        let own = f.site.map(|s| facts.f(s)).and_then(|s| {
+            Some(SiteUse {
+                group: s.site_group()?,
+                side: s.side,
+                findings: vec![f.site?],
+            })
+        });
+        let use_sites: Vec<SiteUse> = match own {
+            Some(s) if !s.group.is_outside_m86() => vec![s],
+            _ => sites.to_vec(),
+        };
+        let code = codes::defect_code(&use_sites);
+        push_code(out, code, Role::Additional, vec![i]);
+    }
+}
+
+/// Section 5: sickle cell disease is coded in addition; trait is not disease.
+fn sickle_codes(facts: &Facts, out: &mut Outcome) {
+    let mut genotype: Option<(Sickle, u32)> = None;
+    let mut crisis = false;
+    for (i, f) in facts.affirmed(Category::Sickle) {
+        let Value::Sickle(s) = f.value else { continue };
+        match s {
+            Sickle::Crisis => crisis = true,
+            Sickle::Trait => {}
+            s => {
+                // The most specific genotype wins.
+                if genotype.is_none_or(|(g, _)| codes::sickle_rank(s) > codes::sickle_rank(g)) {
+                    genotype = Some((s, i));
+                }
+            }
+        }
+    }
+    if let Some((g, i)) = genotype {
+        push_code(out, codes::sickle_code(g, crisis), Role::Additional, vec![i]);
+    }
+}

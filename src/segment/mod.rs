@@ -1,0 +1,354 @@
+//! Segment stage: sections and sentences, as byte spans of the original note.
+//!
+//! Context (negation, history, experiencer) is scoped to a sentence and
+//! defaulted by a section ("Family History:"), so both must be found before
+//! any finding is judged. Clinical notes break the usual rules: headers stand
+//! alone or end in a colon, lists are numbered, lines wrap mid-sentence and
+//! abbreviations end in a period ("Dr.", "Hx."). This is a single byte-level
+//! pass rather than a Unicode sentence splitter: every boundary docgap cares
+//! about is ASCII, so offsets stay on character boundaries, and the pass runs
+//! at memory speed.
+
+use crate::lexicon::{Lexicon, SectionKind, Value};
+use crate::span::Span;
+use std::collections::HashMap;
+
+/// A section: a header (if any) and the text up to the next header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// What the header says the section is.
+    pub kind: SectionKind,
+    /// The header text, without its colon.
+    pub header: Option<Span>,
+    /// From the header to the next one.
+    pub span: Span,
+}
+
+/// A sentence and the section it lies in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sentence {
+    /// The sentence text, trimmed of surrounding whitespace.
+    pub span: Span,
+    /// Index into [`Segments::sections`].
+    pub section: u32,
+}
+
+/// The segmentation of one note.
+#[derive(Clone, Debug, Default)]
+pub struct Segments {
+    /// Sections in order; the first starts at 0 and they tile the note.
+    pub sections: Vec<Section>,
+    /// Sentences in order.
+    pub sentences: Vec<Sentence>,
+}
+
+impl Segments {
+    /// The sentence holding byte `at` (the last sentence starting at or
+    /// before it), if any.
+    pub fn sentence_at(&self, at: usize) -> Option<usize> {
+        let i = self.sentences.partition_point(|s| s.span.start <= at);
+        if i == 0 {
+            return None;
+        }
+        Some(i - 1)
+    }
+
+    /// The section kind of sentence `i`.
+    pub fn section_kind(&self, sentence: usize) -> SectionKind {
+        self.sections[self.sentences[sentence].section as usize].kind
+    }
+}
+
+/// Splits notes into sections and sentences. Built once from the section
+/// lexicon, then shared.
+#[derive(Clone, Debug)]
+pub struct Segmenter {
+    headers: HashMap<String, SectionKind>,
+}
+
+const MAX_HEADER: usize = 48;
+
+/// Words that end in a period without ending a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "abx", "approx", "bx", "cf", "cx", "dept", "dr", "dx", "e.g", "eg", "etc", "fig", "fx", "hx",
+    "i.e", "ie", "inc", "jr", "max", "min", "mo", "mr", "mrs", "ms", "no", "nos", "prof", "pt",
+    "s.p", "sr", "st", "sx", "tx", "vs", "wk", "wks", "y.o", "yo",
+];
+
+impl Segmenter {
+    /// A segmenter knowing the section headers of `lexicon`.
+    pub fn new(lexicon: &Lexicon) -> Segmenter {
+        let headers = lexicon
+            .of(crate::lexicon::Category::Section)
+            .filter_map(|e| match e.value {
+                Value::Section(kind) => Some((normalise_header(&e.term), kind)),
+                _ => None,
+            })
+            .collect();
+        Segmenter { headers }
+    }
+
+    fn header_kind(&self, candidate: &str) -> Option<SectionKind> {
+        let key = normalise_header(candidate);
+        if key.is_empty() {
+            return None;
+        }
+        if let Some(k) = self.headers.get(&key) {
+            return Some(*k);
+        }
+        // "Pathology / Microbiology", "Assessment and Plan": the first part decides.
+        for sep in ["/", "&", " and ", ",", " - ", "("] {
+            if let Some((first, _)) = key.split_once(sep) {
+                if let Some(k) = self.headers.get(first.trim()) {
+                    return Some(*k);
+                }
+            }
+        }
+        None
+    }
+
+    /// Segments `text`.
+    pub fn segment(&self, text: &str) -> Segments {
+        let mut seg = Segments::default();
+        seg.sections.push(Section {
+            kind: SectionKind::Other,
+            header: None,
+            span: Span::new(0, text.len()),
+        });
+        let bytes = text.as_bytes();
+        let mut line_start = 0;
+        // Start of the sentence being built, or None between sentences.
+        let mut open: Option<usize> = None;
+        while line_start < bytes.len() {
+            let line_end = memchr_newline(bytes, line_start);
+            let line = &text[line_start..line_end];
+            let mut body_start = line_start;
+
+            if let Some((kind, header, after)) = self.header_of(line, line_start) {
+                close(&mut seg, text, &mut open, line_start);
+                let last = seg.sections.last_mut().expect("one section at least");
+                last.span.end = line_start;
+                seg.sections.push(Section {
+                    kind,
+                    header: Some(header),
+                    span: Span::new(line_start, text.len()),
+                });
+                body_start = after;
+            } else if open.is_some() && !continues_previous(text, line_start) {
+                close(&mut seg, text, &mut open, line_start);
+            }
+
+            self.split_line(text, body_start, line_end, &mut seg, &mut open);
+            if line_end < bytes.len() && is_blank(&text[line_start..line_end]) {
+                close(&mut seg, text, &mut open, line_start);
+            }
+            line_start = line_end + 1;
+        }
+        close(&mut seg, text, &mut open, text.len());
+        seg
+    }
+
+    /// The header at the start of a line: kind, header span and where the
+    /// body of the line begins.
+    fn header_of(&self, line: &str, offset: usize) -> Option<(SectionKind, Span, usize)> {
+        let lead = line.len() - line.trim_start().len();
+        let rest = &line[lead..];
+        let window = &rest[..floor_char(rest, MAX_HEADER.min(rest.len()))];
+        if let Some(colon) = window.find(':') {
+            let cand = &rest[..colon];
+            if let Some(kind) = self.header_kind(cand) {
+                let start = offset + lead;
+                return Some((kind, Span::new(start, start + colon), start + colon + 1));
+            }
+        }
+        let trimmed = rest.trim_end();
+        if !trimmed.is_empty() && trimmed.len() <= MAX_HEADER {
+            if let Some(kind) = self.header_kind(trimmed) {
+                let start = offset + lead;
+                let end = start + trimmed.len();
+                return Some((kind, Span::new(start, end), end));
+            }
+        }
+        None
+    }
+
+    /// Splits one line's body at sentence-ending punctuation.
+    fn split_line(
+        &self,
+        text: &str,
+        from: usize,
+        to: usize,
+        seg: &mut Segments,
+        open: &mut Option<usize>,
+    ) {
+        let bytes = text.as_bytes();
+        let mut i = from;
+        while i < to {
+            let b = bytes[i];
+            if open.is_none() && !b.is_ascii_whitespace() {
+                *open = Some(i);
+            }
+            if matches!(b, b'.' | b'!' | b'?') && ends_sentence(text, i, to) {
+                close(seg, text, open, i + 1);
+            }
+            i += 1;
+        }
+    }
+}
+
+fn floor_char(s: &str, mut at: usize) -> usize {
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| from + p)
+}
+
+fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_whitespace())
+}
+
+fn normalise_header(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&w.to_lowercase());
+    }
+    out.trim_end_matches(['.', '-', ':', '–']).to_string()
+}
+
+/// A line that wraps a sentence: the previous line ends without closing
+/// punctuation and this one starts in lower case.
+fn continues_previous(text: &str, line_start: usize) -> bool {
+    let before = text[..line_start].trim_end();
+    let ends_open = before
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || c == ',' || c == '(' || c == '-');
+    let first = text[line_start..].trim_start_matches([' ', '\t']).chars().next();
+    ends_open && first.is_some_and(|c| c.is_lowercase())
+}
+
+/// True when the period (or ! ?) at `i` ends a sentence.
+fn ends_sentence(text: &str, i: usize, line_end: usize) -> bool {
+    let bytes = text.as_bytes();
+    // Only before whitespace or the end of the line: "1.2 cm", "e.g.," stay.
+    if i + 1 < line_end && !bytes[i + 1].is_ascii_whitespace() {
+        return false;
+    }
+    if bytes[i] != b'.' {
+        return true;
+    }
+    // The word before the period.
+    let mut s = i;
+    while s > 0 && (bytes[s - 1].is_ascii_alphanumeric() || bytes[s - 1] == b'.') {
+        s -= 1;
+    }
+    let word = &text[s..i];
+    if word.is_empty() {
+        return true;
+    }
+    // Numbered list markers at the start of a line: "1. Chronic ...".
+    if word.bytes().all(|b| b.is_ascii_digit()) {
+        let line_head = text[..s].rfind('\n').map_or(0, |p| p + 1);
+        return !text[line_head..s].trim().is_empty();
+    }
+    // Single capital initials ("S. aureus", "E. coli") and abbreviations.
+    if word.len() == 1 && word.as_bytes()[0].is_ascii_alphabetic() {
+        return false;
+    }
+    let lower = word.to_ascii_lowercase();
+    !ABBREVIATIONS.contains(&lower.as_str())
+}
+
+fn close(seg: &mut Segments, text: &str, open: &mut Option<usize>, end: usize) {
+    if let Some(start) = open.take() {
+        let raw = &text[start..end.max(start)];
+        let trimmed = raw.trim_end();
+        if trimmed.is_empty() {
+            return;
+        }
+        seg.sentences.push(Sentence {
+            span: Span::new(start, start + trimmed.len()),
+            section: (seg.sections.len() - 1) as u32,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(text: &str) -> (Vec<String>, Vec<(SectionKind, String)>) {
+        let s = Segmenter::new(&Lexicon::embedded()).segment(text);
+        let sentences = s
+            .sentences
+            .iter()
+            .map(|x| text[x.span.range()].to_string())
+            .collect();
+        let sections = s
+            .sentences
+            .iter()
+            .map(|x| {
+                let sec = s.sections[x.section as usize];
+                (sec.kind, text[x.span.range()].to_string())
+            })
+            .collect();
+        (sentences, sections)
+    }
+
+    #[test]
+    fn abbreviations_and_initials_do_not_split() {
+        let (s, _) = seg("Seen by Dr. Hale today. Culture grew S. aureus and E. coli. Next visit.");
+        assert_eq!(
+            s,
+            [
+                "Seen by Dr. Hale today.",
+                "Culture grew S. aureus and E. coli.",
+                "Next visit."
+            ]
+        );
+    }
+
+    #[test]
+    fn hard_wraps_join_but_new_lines_split() {
+        let (s, _) = seg("No sequestrum or\ninvolucrum is seen.\nMRI shows edema\nPlan follows");
+        assert_eq!(
+            s,
+            ["No sequestrum or\ninvolucrum is seen.", "MRI shows edema", "Plan follows"]
+        );
+    }
+
+    #[test]
+    fn headers_set_sections_and_lists_stay_whole() {
+        let text = "HPI: pain for 5 months.\nFamily History\nMother with sickle cell disease.\n\nAssessment:\n1. Chronic osteomyelitis of the left femur.\n2. Asthma.";
+        let (_, s) = seg(text);
+        assert_eq!(
+            s,
+            [
+                (SectionKind::History, "pain for 5 months.".to_string()),
+                (SectionKind::FamilyHistory, "Mother with sickle cell disease.".to_string()),
+                (SectionKind::Assessment, "1. Chronic osteomyelitis of the left femur.".to_string()),
+                (SectionKind::Assessment, "2. Asthma.".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn spans_point_into_the_text_with_non_ascii() {
+        let text = "Température 38,5 °C. Ostéomyélite – gauche.\n";
+        let s = Segmenter::new(&Lexicon::embedded()).segment(text);
+        assert_eq!(s.sentences.len(), 2);
+        for x in &s.sentences {
+            assert!(text.is_char_boundary(x.span.start) && text.is_char_boundary(x.span.end));
+        }
+    }
+}
