@@ -134,7 +134,8 @@ impl Analyzer {
                 (!from_text.is_empty()).then_some(from_text.as_slice())
             }
         };
-        let outcome = rules::apply(text, &map, claim);
+        let sentences: Vec<Span> = segments.sentences.iter().map(|s| s.span).collect();
+        let outcome = rules::apply(text, &sentences, &map, claim);
         let table = CodeTable::embedded();
         let codes = outcome
             .codes
@@ -153,7 +154,7 @@ impl Analyzer {
             codes,
             flags: outcome.flags,
             evidence: map,
-            sentences: segments.sentences.iter().map(|s| s.span).collect(),
+            sentences,
             assigned_codes: claim.map(|c| c.to_vec()),
         }
     }

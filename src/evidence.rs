@@ -102,6 +102,9 @@ pub fn build(
         for &row in rows.iter() {
             let entry = &entries[row as usize];
             match &entry.value {
+                // "ESBL-negative", "coagulase-negative": a compound
+                // adjective, not a statement that something is absent.
+                Value::Context(_) if is_compound_tail(text, m.span.start) => {}
                 Value::Context(rule) => triggers.push((
                     sentence as u32,
                     Trigger {
@@ -155,8 +158,19 @@ fn assert_context(
         let d = Assertion::of_section(f.section);
         a.family |= d.family;
         a.hypothetical |= d.hypothetical && !a.negated;
+        // A diagnosis listed under past history is history, not the
+        // current problem (the current one is restated in the assessment).
+        a.historical |= f.section == SectionKind::PastHistory && f.category == Category::Condition;
         f.assertion = a;
     }
+}
+
+fn is_compound_tail(text: &str, start: usize) -> bool {
+    let b = text.as_bytes();
+    start >= 2
+        && b[start - 1] == b'-'
+        && b[start - 2].is_ascii_alphanumeric()
+        && b[start].is_ascii_alphanumeric()
 }
 
 fn is_site(f: &Finding) -> bool {

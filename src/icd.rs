@@ -19,7 +19,7 @@
 //! ```text
 //! # comment lines first
 //! code<TAB>billable(1/0)<TAB>description
-//! M86.552<TAB>1<TAB>Subacute osteomyelitis, left tibia and fibula
+//! M86.552<TAB>1<TAB>Other chronic hematogenous osteomyelitis, left femur
 //! ```
 
 use std::fmt;
@@ -35,11 +35,12 @@ const TABULAR_VERSION: &str = "2026";
 
 /// The categories whose codes are in the table, in code order.
 ///
-/// Osteomyelitis itself (M86) and its specific-site or specific-cause
-/// relatives that exclude it (A02.24, A54.43, B67.2, H05.0-, H70.2-, M27.2,
-/// M46.2-), the organism codes that go with it (B95-B97), the conditions that
-/// change how it is coded (D57 sickle cell, M89.7- osseous defect, T84.5-
-/// prosthetic joint infection), and E11, common on assigned claims.
+/// Osteomyelitis itself (M86); the codes used instead of M86 for particular
+/// causes or sites (A02.24 salmonella, A54.43 gonococcus, B67.2 echinococcus,
+/// H05.0- orbit, H70.2- petrous bone, M27.2 jaw, M46.2- vertebra); the
+/// organism codes that go with it (B95-B97); the conditions that change how
+/// it is coded (D57 sickle cell, M89.7- major osseous defect, T84.5-
+/// prosthetic joint infection); and E11, common on assigned claims.
 pub const CATEGORIES: &[&str] = &[
     "A02", "A54", "B67", "B95", "B96", "B97", "D57", "E11", "H05", "H70", "M27", "M46", "M86",
     "M89", "T84",
@@ -121,7 +122,10 @@ impl CodeTable {
             if line.starts_with('#') {
                 continue;
             }
-            let err = |what: String| TableError { line: line_no, what };
+            let err = |what: String| TableError {
+                line: line_no,
+                what,
+            };
             let mut fields = line.split('\t');
             let (Some(code), Some(billable), Some(description), None) =
                 (fields.next(), fields.next(), fields.next(), fields.next())
@@ -141,13 +145,23 @@ impl CodeTable {
             }
             if let Some(prev) = codes.last() {
                 if prev.code >= code {
-                    return Err(err(format!("{code} is not after {} (sorted, unique)", prev.code)));
+                    return Err(err(format!(
+                        "{code} is not after {} (sorted, unique)",
+                        prev.code
+                    )));
                 }
             }
-            codes.push(CodeInfo { code, description, billable });
+            codes.push(CodeInfo {
+                code,
+                description,
+                billable,
+            });
         }
         if codes.is_empty() {
-            return Err(TableError { line: 0, what: "no codes".to_string() });
+            return Err(TableError {
+                line: 0,
+                what: "no codes".to_string(),
+            });
         }
         Ok(CodeTable { codes })
     }
@@ -297,7 +311,10 @@ impl From<roxmltree::Error> for GenerateError {
 
 /// [`generate`] from the gzip'd Tabular List as the CDC ships it.
 pub fn generate_from_gz_file(path: &Path) -> Result<String, GenerateError> {
-    let io_err = |source| GenerateError::Io { path: path.to_path_buf(), source };
+    let io_err = |source| GenerateError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(io_err)?;
     let mut xml = String::new();
     flate2::read::GzDecoder::new(std::io::BufReader::new(file))
@@ -313,7 +330,7 @@ pub fn generate_from_gz_file(path: &Path) -> Result<String, GenerateError> {
 /// the nearest one up the tree applies): then the leaf is not billable and
 /// each extension is a billable code of its own, padded with the placeholder
 /// X to six characters (T84.7 → T84.7XXA) and described as
-/// "<leaf description>, <extension>".
+/// `"<leaf description>, <extension>"`.
 pub fn generate(xml: &str) -> Result<String, GenerateError> {
     let doc = roxmltree::Document::parse(xml)?;
     let root = doc.root_element();
@@ -359,7 +376,10 @@ fn walk(
     rows: &mut Vec<(String, bool, String)>,
 ) -> Result<(), GenerateError> {
     let raw_name = child_text(diag, "name").unwrap_or_default();
-    let bad = |what| GenerateError::BadDiag { name: raw_name.clone(), what };
+    let bad = |what| GenerateError::BadDiag {
+        name: raw_name.clone(),
+        what,
+    };
     let code = match normalize_code(&raw_name) {
         Some(code) if code == raw_name => code,
         _ => return Err(bad("name is not a dotted upper-case code")),
@@ -378,10 +398,18 @@ fn walk(
         }
     } else if !seventh.is_empty() {
         // The 7th character always sits 7th: pad with the placeholder X.
-        let padded = if code.len() == 3 { format!("{code}.") } else { code.clone() };
+        let padded = if code.len() == 3 {
+            format!("{code}.")
+        } else {
+            code.clone()
+        };
         let padded = format!("{padded:X<7}");
         for (chr, meaning) in seventh {
-            rows.push((format!("{padded}{chr}"), true, format!("{description}, {meaning}")));
+            rows.push((
+                format!("{padded}{chr}"),
+                true,
+                format!("{description}, {meaning}"),
+            ));
         }
         rows.push((code, false, description));
     } else {
@@ -406,13 +434,19 @@ fn seven_chr_def(diag: roxmltree::Node<'_, '_>) -> Option<Vec<(char, String)>> {
 
 /// The cleaned text of the first child element of `node` named `tag`.
 fn child_text(node: roxmltree::Node<'_, '_>, tag: &str) -> Option<String> {
-    node.children().find(|n| n.has_tag_name(tag)).map(clean_text)
+    node.children()
+        .find(|n| n.has_tag_name(tag))
+        .map(clean_text)
 }
 
 /// All the text under `node`, whitespace runs (tabs, newlines) collapsed to
 /// one space, so that a description can never break a TSV row.
 fn clean_text(node: roxmltree::Node<'_, '_>) -> String {
-    let text: String = node.descendants().filter_map(|n| n.text()).collect();
+    let text: String = node
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -422,7 +456,9 @@ mod tests {
 
     /// `CARGO_MANIFEST_DIR/../shared/icd10cm/<name>`, if present.
     fn shared_file(name: &str) -> Option<PathBuf> {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/icd10cm").join(name);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/icd10cm")
+            .join(name);
         if path.is_file() {
             Some(path)
         } else {
@@ -447,10 +483,19 @@ mod tests {
     fn known_codes_have_official_descriptions() {
         let table = CodeTable::embedded();
         let cases: &[(&str, bool, &str)] = &[
-            ("M86.552", true, "Subacute osteomyelitis, left tibia and fibula"),
+            (
+                "M86.552",
+                true,
+                "Other chronic hematogenous osteomyelitis, left femur",
+            ),
             ("M86.8X5", true, "Other osteomyelitis, thigh"),
-            ("M86.59", true, "Other chronic hematogenous osteomyelitis, multiple sites"),
+            (
+                "M86.59",
+                true,
+                "Other chronic hematogenous osteomyelitis, multiple sites",
+            ),
             ("M86.5", false, "Other chronic hematogenous osteomyelitis"),
+            ("M86.8X", false, "Other osteomyelitis"),
             ("M86", false, "Osteomyelitis"),
             (
                 "B95.62",
@@ -458,7 +503,11 @@ mod tests {
                 "Methicillin resistant Staphylococcus aureus infection as the cause of \
                  diseases classified elsewhere",
             ),
-            ("M89.752", true, "Major osseous defect, left femur"),
+            (
+                "M89.752",
+                true,
+                "Major osseous defect, left pelvic region and thigh",
+            ),
             ("M46.24", true, "Osteomyelitis of vertebra, thoracic region"),
             ("H05.021", true, "Osteomyelitis of right orbit"),
             ("H70.222", true, "Chronic petrositis, left ear"),
@@ -467,7 +516,11 @@ mod tests {
             ("B67.2", true, "Echinococcus granulosus infection of bone"),
             ("D57.1", true, "Sickle-cell disease without crisis"),
             ("D57.20", true, "Sickle-cell/Hb-C disease without crisis"),
-            ("E11.9", true, "Type 2 diabetes mellitus without complications"),
+            (
+                "E11.9",
+                true,
+                "Type 2 diabetes mellitus without complications",
+            ),
             ("M27.2", true, "Inflammatory conditions of jaws"),
             (
                 "T84.50XA",
@@ -491,8 +544,9 @@ mod tests {
         let mut wrong = Vec::new();
         for &(code, billable, description) in cases {
             match table.get(code) {
-                Some(info) if (info.code, info.billable, info.description)
-                    == (code, billable, description) => {}
+                Some(info)
+                    if (info.code, info.billable, info.description)
+                        == (code, billable, description) => {}
                 other => wrong.push(format!("{code}: {other:?}")),
             }
         }
@@ -507,7 +561,7 @@ mod tests {
         }
         assert_eq!(table.get("t8450xa").map(|i| i.code), Some("T84.50XA"));
         assert_eq!(table.get("b95").map(|i| i.code), Some("B95"));
-        for absent in ["M86.553", "M86.8X", "M87.0", "M8", "", "hello", "M86.5520"] {
+        for absent in ["M86.553", "M86.8XA", "M87.0", "M8", "", "hello", "M86.5520"] {
             assert_eq!(table.get(absent), None, "{absent}");
         }
     }
@@ -562,15 +616,15 @@ mod tests {
     #[test]
     fn table_parse_rejects_bad_rows() {
         let bad = [
-            "M86.5\t0\n",                       // two columns
-            "M86.5\t2\tOther\n",                // billable not 0/1
-            "m86.5\t0\tOther\n",                // lower case
-            "M865\t0\tOther\n",                 // undotted
-            "M86.5\t0\t\n",                     // empty description
-            "M86.6\t0\tA\nM86.5\t0\tB\n",       // unsorted
-            "M86.5\t0\tA\nM86.5\t0\tA\n",       // duplicate
-            "M86.5\t0\tA\textra\n",             // four columns
-            "# only a comment\n",               // no codes
+            "M86.5\t0\n",                 // two columns
+            "M86.5\t2\tOther\n",          // billable not 0/1
+            "m86.5\t0\tOther\n",          // lower case
+            "M865\t0\tOther\n",           // undotted
+            "M86.5\t0\t\n",               // empty description
+            "M86.6\t0\tA\nM86.5\t0\tB\n", // unsorted
+            "M86.5\t0\tA\nM86.5\t0\tA\n", // duplicate
+            "M86.5\t0\tA\textra\n",       // four columns
+            "# only a comment\n",         // no codes
         ];
         for text in bad {
             assert!(CodeTable::parse(text).is_err(), "{text:?}");
@@ -605,8 +659,10 @@ mod tests {
         let diag = doc.descendants().find(|n| n.has_tag_name("diag")).unwrap();
         walk(diag, &[], &mut t84).unwrap();
         t84.sort();
-        let got: Vec<String> =
-            t84.iter().map(|(c, b, d)| format!("{c}|{}|{d}", u8::from(*b))).collect();
+        let got: Vec<String> = t84
+            .iter()
+            .map(|(c, b, d)| format!("{c}|{}|{d}", u8::from(*b)))
+            .collect();
         assert_eq!(
             got,
             [
@@ -620,8 +676,18 @@ mod tests {
                 "T84.7XXD|1|Infection due to other, subsequent encounter",
             ]
         );
+        // A category with no subcodes still puts its 7th character 7th.
+        let leaf = r#"<diag><name>T07</name><desc>Unspecified multiple injuries</desc>
+            <sevenChrDef><extension char="S">sequela</extension></sevenChrDef></diag>"#;
+        let doc = roxmltree::Document::parse(leaf).unwrap();
+        let mut t07 = Vec::new();
+        walk(doc.root_element(), &[], &mut t07).unwrap();
+        assert_eq!(t07[0].0, "T07.XXXS");
         let wrong_version = xml.replace("<version>2026</version>", "<version>2025</version>");
-        assert!(matches!(generate(&wrong_version), Err(GenerateError::WrongRelease { .. })));
+        assert!(matches!(
+            generate(&wrong_version),
+            Err(GenerateError::WrongRelease { .. })
+        ));
         assert!(matches!(generate("<not xml"), Err(GenerateError::Xml(_))));
     }
 
@@ -629,13 +695,18 @@ mod tests {
     fn missing_tabular_is_an_io_error() {
         let err = generate_from_gz_file(Path::new("/nonexistent/tabular.xml.gz")).unwrap_err();
         assert!(matches!(err, GenerateError::Io { .. }));
-        assert!(err.to_string().contains("/nonexistent/tabular.xml.gz"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/tabular.xml.gz"),
+            "{err}"
+        );
     }
 
     /// The committed table is exactly what the generator makes of the tabular.
     #[test]
     fn embedded_table_matches_regenerated() {
-        let Some(path) = shared_file(TABULAR) else { return };
+        let Some(path) = shared_file(TABULAR) else {
+            return;
+        };
         let generated = generate_from_gz_file(&path).expect("generate");
         if generated != EMBEDDED_TEXT {
             let first = generated
@@ -653,7 +724,9 @@ mod tests {
     /// Every in-scope code of the CDC code list is in the table, and no other.
     #[test]
     fn table_matches_official_code_list() {
-        let Some(path) = shared_file("code-list-April-2026.txt") else { return };
+        let Some(path) = shared_file("code-list-April-2026.txt") else {
+            return;
+        };
         let list = std::fs::read_to_string(path).expect("read code list");
         let mut official: Vec<String> = list
             .lines()
@@ -669,7 +742,9 @@ mod tests {
     /// The hand-checked osteomyelitis extract agrees with the table.
     #[test]
     fn table_matches_osteomyelitis_extract() {
-        let Some(path) = shared_file("osteomyelitis-related-codes.tsv") else { return };
+        let Some(path) = shared_file("osteomyelitis-related-codes.tsv") else {
+            return;
+        };
         let extract = std::fs::read_to_string(path).expect("read extract");
         let table = CodeTable::embedded();
         let mut checked = 0;
@@ -689,7 +764,12 @@ mod tests {
                 other => wrong.push(format!("{code} {description:?}: table has {other:?}")),
             }
         }
-        assert!(wrong.is_empty(), "{} mismatches:\n{}", wrong.len(), wrong.join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "{} mismatches:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
         assert!(checked > 400, "only {checked} extract rows checked");
     }
 
@@ -699,16 +779,5 @@ mod tests {
         assert_send_sync::<CodeTable>();
         assert_send_sync::<CodeInfo>();
         assert_send_sync::<GenerateError>();
-    }
-
-    /// Writes the table: `cargo test --lib icd::tests::write_table -- --ignored`.
-    /// Stand-in for `docgap gen-icd10cm` until the CLI exists.
-    #[test]
-    #[ignore]
-    fn write_table() {
-        let path = shared_file(TABULAR).expect("tabular");
-        let text = generate_from_gz_file(&path).expect("generate");
-        let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("lexicons/icd10cm-fy2026.tsv");
-        std::fs::write(out, text).expect("write");
     }
 }

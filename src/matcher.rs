@@ -86,8 +86,30 @@ impl Matcher {
         out
     }
 
-    /// Calls `f` for each word-bounded match, in order (no allocation).
+    /// Calls `f` for each word-bounded match, in order. Runs of spaces,
+    /// tabs and Unicode spaces (no-break space, thin space) inside a term
+    /// match the single space of the lexicon: such notes are matched over a
+    /// collapsed copy whose offsets are mapped back, so spans always point
+    /// into `text`. Notes without such runs are matched in place.
     pub fn for_each(&self, text: &str, mut f: impl FnMut(TermMatch)) {
+        match collapse_spaces(text) {
+            None => self.for_each_raw(text, |m| f(m)),
+            Some((norm, map)) => self.for_each_raw(&norm, |m| {
+                let start = map[m.span.start] as usize;
+                let end = if m.span.end == norm.len() {
+                    text.len()
+                } else {
+                    map[m.span.end] as usize
+                };
+                f(TermMatch {
+                    span: Span::new(start, end),
+                    pattern: m.pattern,
+                })
+            }),
+        }
+    }
+
+    fn for_each_raw(&self, text: &str, mut f: impl FnMut(TermMatch)) {
         let bytes = text.as_bytes();
         let mut at = 0;
         while at < bytes.len() {
@@ -113,6 +135,41 @@ impl Matcher {
         self.for_each(text, |_| n += 1);
         n
     }
+}
+
+fn is_space_char(c: char) -> bool {
+    c != '\n' && c.is_whitespace()
+}
+
+/// When `text` holds a run of horizontal whitespace other than one plain
+/// space, a copy with each such run collapsed to one space, and for each of
+/// its bytes the offset of the byte it came from.
+fn collapse_spaces(text: &str) -> Option<(String, Vec<u32>)> {
+    let needs = text.contains("  ")
+        || text.contains(['\t', '\r', '\u{a0}', '\u{2009}', '\u{202f}', '\u{2007}', '\u{2002}', '\u{2003}', '\u{3000}']);
+    if !needs {
+        return None;
+    }
+    let mut norm = String::with_capacity(text.len());
+    let mut map: Vec<u32> = Vec::with_capacity(text.len());
+    let mut in_run = false;
+    for (i, c) in text.char_indices() {
+        if is_space_char(c) {
+            if !in_run {
+                norm.push(' ');
+                map.push(i as u32);
+                in_run = true;
+            }
+            continue;
+        }
+        in_run = false;
+        let start = norm.len();
+        norm.push(c);
+        for k in 0..(norm.len() - start) {
+            map.push((i + k) as u32);
+        }
+    }
+    Some((norm, map))
 }
 
 /// True when `start..end` does not cut a word: the characters either side are
@@ -177,6 +234,15 @@ mod tests {
     fn non_ascii_neighbours_count_as_letters() {
         let m = Matcher::from_terms(&["os"]);
         assert_eq!(found(&m, "éos os°"), ["os"]);
+    }
+
+    #[test]
+    fn odd_spaces_inside_terms_still_match_and_spans_map_back() {
+        let m = Matcher::from_terms(&["hb sc", "left femur"]);
+        let text = "x Hb\u{a0}SC and the  left \t femur.";
+        let got = m.find_all(text);
+        let surfaces: Vec<&str> = got.iter().map(|t| &text[t.span.range()]).collect();
+        assert_eq!(surfaces, ["Hb\u{a0}SC", "left \t femur"]);
     }
 
     #[test]

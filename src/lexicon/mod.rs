@@ -366,7 +366,7 @@ fn parse_value(category: Category, fields: &[&str]) -> Result<Value, String> {
         Category::CultureResult => Value::CultureResult(one("result")?.parse()?),
         Category::Imaging => Value::Imaging(word(one("finding")?)?.into()),
         Category::Modality => Value::Modality(word(one("modality")?)?.into()),
-        Category::Acuity => Value::Acuity(one("acute|subacute|chronic")?.parse()?),
+        Category::Acuity => Value::Acuity(one("acute|subacute|chronic|recurrent")?.parse()?),
         Category::Sinus => Value::Sinus(word(one("kind")?)?.into()),
         Category::Defect => Value::Defect(word(one("kind")?)?.into()),
         Category::Sickle => Value::Sickle(one("genotype")?.parse()?),

@@ -283,6 +283,9 @@ keyed_enum! {
         Subacute = "subacute",
         /// Chronic.
         Chronic = "chronic",
+        /// Recurrent, relapsing: a chronic indicator (domain brief section
+        /// 5) that yields to an explicit acuity word.
+        Recurrent = "recurrent",
     }
 }
 

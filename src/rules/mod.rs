@@ -142,6 +142,7 @@ struct SiteUse {
 /// The facts the rules decide from, gathered once from the map.
 struct Facts<'a> {
     text: &'a str,
+    sentences: &'a [crate::Span],
     map: &'a EvidenceMap,
     /// Affirmed mentions of the bone infection.
     conditions: Vec<u32>,
@@ -175,7 +176,12 @@ impl<'a> Facts<'a> {
 
 /// Applies the rules to one note's evidence, given the codes already on the
 /// claim (if any).
-pub fn apply(text: &str, map: &EvidenceMap, assigned: Option<&[String]>) -> Outcome {
+pub fn apply(
+    text: &str,
+    sentences: &[crate::Span],
+    map: &EvidenceMap,
+    assigned: Option<&[String]>,
+) -> Outcome {
     let conditions: Vec<u32> = map
         .findings
         .iter()
@@ -185,6 +191,7 @@ pub fn apply(text: &str, map: &EvidenceMap, assigned: Option<&[String]>) -> Outc
         .collect();
     let facts = Facts {
         text,
+        sentences,
         map,
         conditions,
     };
@@ -316,6 +323,8 @@ fn is_screen(facts: &Facts, f: &Finding) -> bool {
 
 /// The acuity documented for the infection, with its finding: an acuity
 /// word in a sentence that affirms the infection, the assessment first.
+/// Failing a word, chronic indicators (section 5): recurrence, or a
+/// duration of six weeks or more stated with the infection.
 fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
     let sentences = facts.condition_sentences();
     let mut best: Option<(u8, Acuity, u32)> = None;
@@ -324,15 +333,29 @@ fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
             continue;
         }
         let Value::Acuity(a) = f.value else { continue };
-        let rank = match f.section {
-            SectionKind::Assessment => 0,
+        let rank = match (a, f.section) {
+            (Acuity::Recurrent, _) => 2,
+            (_, SectionKind::Assessment) => 0,
             _ => 1,
         };
         if best.is_none_or(|(r, _, _)| rank < r) {
             best = Some((rank, a, i));
         }
     }
-    best.map(|(_, a, i)| (a, i))
+    if let Some((_, a, i)) = best {
+        let a = if a == Acuity::Recurrent { Acuity::Chronic } else { a };
+        return Some((a, i));
+    }
+    // A long duration stated in a sentence that affirms the infection.
+    facts
+        .conditions
+        .iter()
+        .find(|&&c| {
+            let f = facts.f(c);
+            let s = facts.sentences[f.sentence as usize];
+            codes::states_long_duration(&facts.text[s.range()])
+        })
+        .map(|&c| (Acuity::Chronic, c))
 }
 
 /// The sites of the infection: bones named in a sentence that affirms it
@@ -349,11 +372,20 @@ fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
         .copied()
         .filter(|(_, f)| f.section == SectionKind::Assessment)
         .collect();
-    let chosen = if !assessment.is_empty() {
+    let mut chosen = if !assessment.is_empty() {
         assessment
     } else {
         in_condition
     };
+    // A region ("ankle", "foot") beside a named bone in the same sentence
+    // locates a wound or the pain, not another site: "osteomyelitis of the
+    // distal fibula under a lateral ankle wound".
+    let bone_sentences: BTreeSet<u32> = chosen
+        .iter()
+        .filter(|(_, f)| !is_region(f))
+        .map(|(_, f)| f.sentence)
+        .collect();
+    chosen.retain(|(_, f)| !is_region(f) || !bone_sentences.contains(&f.sentence));
     let mut sites: Vec<SiteUse> = Vec::new();
     for (i, f) in chosen {
         let group = f.site_group().expect("site finding");
@@ -378,6 +410,10 @@ fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     // junctional region.
     codes::merge_vertebral_regions(&mut sites);
     sites
+}
+
+fn is_region(f: &Finding) -> bool {
+    f.bone().is_some_and(|b| b.starts_with("region_"))
 }
 
 fn m86_code(
@@ -441,7 +477,7 @@ fn m86_code(
                     Acuity::Subacute => "M86.2",
                     Acuity::Chronic if sinus.is_some() => "M86.4",
                     Acuity::Chronic if hematogenous.is_some() => "M86.5",
-                    Acuity::Chronic => {
+                    Acuity::Chronic | Acuity::Recurrent => {
                         if other_route.is_none() {
                             flag(
                                 out,
@@ -562,7 +598,8 @@ fn sickle_codes(facts: &Facts, out: &mut Outcome) {
     for (i, f) in facts.affirmed(Category::Sickle) {
         let Value::Sickle(s) = f.value else { continue };
         match s {
-            Sickle::Crisis => crisis = true,
+            // A crisis counts only when current, not one in the past history.
+            Sickle::Crisis => crisis |= f.section != SectionKind::PastHistory,
             Sickle::Trait => {}
             s => {
                 // The most specific genotype wins.

@@ -119,6 +119,7 @@ impl Segmenter {
         let mut line_start = 0;
         // Start of the sentence being built, or None between sentences.
         let mut open: Option<usize> = None;
+        let mut list_open = false;
         while line_start < bytes.len() {
             let line_end = memchr_newline(bytes, line_start);
             let line = &text[line_start..line_end];
@@ -134,8 +135,16 @@ impl Segmenter {
                     span: Span::new(line_start, text.len()),
                 });
                 body_start = after;
-            } else if open.is_some() && !continues_previous(text, line_start) {
+            } else if open.is_some()
+                && !continues_previous(text, line_start)
+                && !(list_open && is_list_item(line))
+            {
                 close(&mut seg, text, &mut open, line_start);
+            }
+            if !is_list_item(line) {
+                // "... at two sites:" followed by "- left humerus" items: the
+                // items complete the sentence that announced them.
+                list_open = line.trim_end().ends_with(':') && body_start == line_start;
             }
 
             self.split_line(text, body_start, line_end, &mut seg, &mut open);
@@ -188,7 +197,7 @@ impl Segmenter {
             if open.is_none() && !b.is_ascii_whitespace() {
                 *open = Some(i);
             }
-            if matches!(b, b'.' | b'!' | b'?') && ends_sentence(text, i, to) {
+            if matches!(b, b'.' | b'!' | b'?' | b';') && ends_sentence(text, i, to) {
                 close(seg, text, open, i + 1);
             }
             i += 1;
@@ -208,6 +217,11 @@ fn memchr_newline(bytes: &[u8], from: usize) -> usize {
         .iter()
         .position(|&b| b == b'\n')
         .map_or(bytes.len(), |p| from + p)
+}
+
+fn is_list_item(line: &str) -> bool {
+    let t = line.trim_start();
+    ["- ", "• ", "* ", "– ", "· "].iter().any(|m| t.starts_with(m))
 }
 
 fn is_blank(s: &str) -> bool {
@@ -245,6 +259,8 @@ fn ends_sentence(text: &str, i: usize, line_end: usize) -> bool {
         return false;
     }
     if bytes[i] != b'.' {
+        // "!", "?" and ";" end a sentence (a clause, for ";"): "no specimen
+        // taken; empiric MRSA coverage" must not share a negation scope.
         return true;
     }
     // The word before the period.
@@ -261,9 +277,12 @@ fn ends_sentence(text: &str, i: usize, line_end: usize) -> bool {
         let line_head = text[..s].rfind('\n').map_or(0, |p| p + 1);
         return !text[line_head..s].trim().is_empty();
     }
-    // Single capital initials ("S. aureus", "E. coli") and abbreviations.
+    // Genus initials before a species ("S. aureus", "E. coli").
     if word.len() == 1 && word.as_bytes()[0].is_ascii_alphabetic() {
-        return false;
+        let next = text[i + 1..].trim_start().chars().next();
+        if next.is_some_and(|c| c.is_lowercase()) {
+            return false;
+        }
     }
     let lower = word.to_ascii_lowercase();
     !ABBREVIATIONS.contains(&lower.as_str())
@@ -338,6 +357,20 @@ mod tests {
                 (SectionKind::FamilyHistory, "Mother with sickle cell disease.".to_string()),
                 (SectionKind::Assessment, "1. Chronic osteomyelitis of the left femur.".to_string()),
                 (SectionKind::Assessment, "2. Asthma.".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn semicolons_split_and_announced_lists_join() {
+        let (s, _) = seg("No specimen taken; MRSA coverage.\nOsteomyelitis at two sites:\n- left humerus\n- right femur\nNext line");
+        assert_eq!(
+            s,
+            [
+                "No specimen taken;",
+                "MRSA coverage.",
+                "Osteomyelitis at two sites:\n- left humerus\n- right femur",
+                "Next line"
             ]
         );
     }
