@@ -141,10 +141,7 @@ impl Analyzer {
             .codes
             .into_iter()
             .map(|c| CodeSuggestion {
-                description: table
-                    .get(&c.code)
-                    .map(|i| i.description.as_ref())
-                    .unwrap_or(""),
+                description: table.get(&c.code).map(|i| i.description).unwrap_or(""),
                 code: c.code,
                 role: c.role,
                 evidence: c.evidence,

@@ -217,7 +217,11 @@ fn link_sides(text: &str, findings: &mut [Finding]) {
             target.side_from = Some(i as u32);
             // "right and left tibia": the side before the first side
             // joins the same bone.
-            if let Some(k) = (0..i).rev().take_while(|&k| findings[k].sentence == sentence).next() {
+            if let Some(k) = (0..i)
+                .rev()
+                .take_while(|&k| findings[k].sentence == sentence)
+                .next()
+            {
                 if findings[k].category == Category::Side
                     && findings[k].site.is_none()
                     && context::words_between(text, findings[k].span.end, findings[i].span.start)
@@ -246,7 +250,9 @@ fn carry_sides(findings: &mut [Finding]) {
         let bone = findings[i].bone().map(str::to_owned);
         let group = findings[i].site_group();
         let same_bone = (0..i).rev().find(|&j| {
-            is_site(&findings[j]) && findings[j].side.is_some() && findings[j].bone() == bone.as_deref()
+            is_site(&findings[j])
+                && findings[j].side.is_some()
+                && findings[j].bone() == bone.as_deref()
         });
         let source = same_bone.or_else(|| {
             let sided: Vec<usize> = (0..i)
@@ -315,7 +321,8 @@ fn link_specimens(text: &str, findings: &mut [Finding]) {
                 <= SPECIMEN_REACH
         };
         let is_specimen = |f: &Finding| {
-            f.category == Category::Specimen && !matches!(f.value, Value::Specimen(SpecimenKind::Culture))
+            f.category == Category::Specimen
+                && !matches!(f.value, Value::Specimen(SpecimenKind::Culture))
         };
         let before = (0..i)
             .rev()

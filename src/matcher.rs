@@ -93,7 +93,7 @@ impl Matcher {
     /// into `text`. Notes without such runs are matched in place.
     pub fn for_each(&self, text: &str, mut f: impl FnMut(TermMatch)) {
         match collapse_spaces(text) {
-            None => self.for_each_raw(text, |m| f(m)),
+            None => self.for_each_raw(text, &mut f),
             Some((norm, map)) => self.for_each_raw(&norm, |m| {
                 let start = map[m.span.start] as usize;
                 let end = if m.span.end == norm.len() {
@@ -146,7 +146,10 @@ fn is_space_char(c: char) -> bool {
 /// its bytes the offset of the byte it came from.
 fn collapse_spaces(text: &str) -> Option<(String, Vec<u32>)> {
     let needs = text.contains("  ")
-        || text.contains(['\t', '\r', '\u{a0}', '\u{2009}', '\u{202f}', '\u{2007}', '\u{2002}', '\u{2003}', '\u{3000}']);
+        || text.contains([
+            '\t', '\r', '\u{a0}', '\u{2009}', '\u{202f}', '\u{2007}', '\u{2002}', '\u{2003}',
+            '\u{3000}',
+        ]);
     if !needs {
         return None;
     }
@@ -183,7 +186,11 @@ pub fn is_boundary(text: &str, start: usize, end: usize) -> bool {
     };
     let right_ok = end == bytes.len() || {
         let last_is_word = is_word_byte(bytes[end - 1]);
-        !last_is_word || !text[end..].chars().next().is_some_and(char::is_alphanumeric)
+        !last_is_word
+            || !text[end..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric)
     };
     left_ok && right_ok
 }
@@ -218,7 +225,10 @@ mod tests {
     #[test]
     fn longest_phrase_wins_and_case_is_ignored() {
         let m = Matcher::from_terms(&["left", "left lower lobe", "femur"]);
-        assert_eq!(found(&m, "LEFT LOWER LOBE and Left femur"), ["LEFT LOWER LOBE", "Left", "femur"]);
+        assert_eq!(
+            found(&m, "LEFT LOWER LOBE and Left femur"),
+            ["LEFT LOWER LOBE", "Left", "femur"]
+        );
     }
 
     #[test]

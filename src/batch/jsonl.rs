@@ -41,7 +41,11 @@ pub fn parse_line(line: &[u8], fields: &Fields) -> Result<Note, ReadError> {
         Some(other) => {
             return Err(ReadError {
                 id: None,
-                message: format!("field {:?} must be a string or number, found {}", fields.id, kind(other)),
+                message: format!(
+                    "field {:?} must be a string or number, found {}",
+                    fields.id,
+                    kind(other)
+                ),
             })
         }
         None => None,
@@ -57,7 +61,11 @@ pub fn parse_line(line: &[u8], fields: &Fields) -> Result<Note, ReadError> {
         Some(other) => {
             return Err(ReadError {
                 id: Some(id),
-                message: format!("field {:?} must be a string, found {}", fields.text, kind(other)),
+                message: format!(
+                    "field {:?} must be a string, found {}",
+                    fields.text,
+                    kind(other)
+                ),
             })
         }
         None => {
@@ -77,7 +85,10 @@ pub fn parse_line(line: &[u8], fields: &Fields) -> Result<Note, ReadError> {
                     other => {
                         return Err(ReadError {
                             id: Some(id),
-                            message: format!("assigned_codes must hold strings, found {}", kind(other)),
+                            message: format!(
+                                "assigned_codes must hold strings, found {}",
+                                kind(other)
+                            ),
                         })
                     }
                 }

@@ -36,7 +36,10 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
     let mut below = Vec::new();
     if let Some(min) = args.min_exact {
         if report.exact_code_set < min {
-            below.push(format!("exact code-set match {:.4} < {min}", report.exact_code_set));
+            below.push(format!(
+                "exact code-set match {:.4} < {min}",
+                report.exact_code_set
+            ));
         }
     }
     if let Some(min) = args.min_flag_f1 {

@@ -42,7 +42,10 @@ enum Command {
     #[command(name = "gen-icd10cm")]
     GenIcd10cm {
         /// The gzip'd ICD-10-CM tabular XML.
-        #[arg(long, default_value = "../shared/icd10cm/icd10c-tabular-April-1-2026.xml.gz")]
+        #[arg(
+            long,
+            default_value = "../shared/icd10cm/icd10c-tabular-April-1-2026.xml.gz"
+        )]
         tabular: PathBuf,
         /// Where to write the table.
         #[arg(short, long, default_value = "lexicons/icd10cm-fy2026.tsv")]

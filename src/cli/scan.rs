@@ -32,7 +32,10 @@ fn open(path: &PathBuf) -> anyhow::Result<(String, Box<dyn BufRead + Send>)> {
         return Ok(("<stdin>".into(), Box::new(BufReader::new(std::io::stdin()))));
     }
     let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    Ok((path.display().to_string(), Box::new(BufReader::with_capacity(1 << 20, f))))
+    Ok((
+        path.display().to_string(),
+        Box::new(BufReader::with_capacity(1 << 20, f)),
+    ))
 }
 
 pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode> {
@@ -49,17 +52,21 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
     for p in &inputs {
         sources.push(open(p)?);
     }
-    let items = sources
-        .into_iter()
-        .flat_map(move |(name, reader)| -> Box<dyn Iterator<Item = Item>> {
-            Box::new(jsonl::read(reader, name, fields.clone()))
-        });
+    let items =
+        sources
+            .into_iter()
+            .flat_map(move |(name, reader)| -> Box<dyn Iterator<Item = Item>> {
+                Box::new(jsonl::read(reader, name, fields.clone()))
+            });
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(std::io::BufWriter::with_capacity(
             1 << 20,
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
         )),
-        None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::io::stdout().lock(),
+        )),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))

@@ -41,7 +41,10 @@ fn load(args: &Args) -> anyhow::Result<Note> {
     let looks_jsonl = raw.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     if !looks_jsonl {
         if args.id.is_some() {
-            anyhow::bail!("--id needs a JSONL input; {} is plain text", args.input.display());
+            anyhow::bail!(
+                "--id needs a JSONL input; {} is plain text",
+                args.input.display()
+            );
         }
         return Ok(Note {
             id: args.input.display().to_string(),
@@ -104,7 +107,11 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         let surface = &note.text[f.span.range()];
         let mark = if f.assertion.is_affirmed() { "" } else { "~" };
         if colour {
-            let style = if f.assertion.is_affirmed() { colour_of(f.category) } else { "2;9" };
+            let style = if f.assertion.is_affirmed() {
+                colour_of(f.category)
+            } else {
+                "2;9"
+            };
             out.push_str(&format!("\x1b[{style}m{surface}\x1b[0m"));
         } else {
             out.push_str(&format!("[{mark}{surface}]"));
@@ -130,7 +137,10 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
     for f in &a.flags {
         out.push_str(&format!("  {}\n    {}\n", f.id.as_str(), f.message));
         if let Some(s) = docgap::output::flag_sentence(&a, &f.evidence) {
-            out.push_str(&format!("    sentence: \"{}\"\n", note.text[s.range()].replace('\n', " ")));
+            out.push_str(&format!(
+                "    sentence: \"{}\"\n",
+                note.text[s.range()].replace('\n', " ")
+            ));
         }
     }
     if args.findings {

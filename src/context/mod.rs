@@ -67,11 +67,7 @@ impl ContextRule {
         let (kind, direction, max) = match fields {
             [k, d] => (*k, *d, None),
             [k, d, m] => (*k, *d, Some(*m)),
-            _ => {
-                return Err(
-                    "expected term<TAB>kind<TAB>direction[<TAB>max words]".to_string()
-                )
-            }
+            _ => return Err("expected term<TAB>kind<TAB>direction[<TAB>max words]".to_string()),
         };
         let kind = kind.parse()?;
         let direction = direction.parse()?;
@@ -254,7 +250,10 @@ mod tests {
         let r = ContextRule::parse_fields(&["negated", "forward"]).unwrap();
         assert_eq!(r.max_words, DEFAULT_MAX_WORDS);
         let r = ContextRule::parse_fields(&["historical", "backward", "3"]).unwrap();
-        assert_eq!((r.kind, r.direction, r.max_words), (TriggerKind::Historical, Direction::Backward, 3));
+        assert_eq!(
+            (r.kind, r.direction, r.max_words),
+            (TriggerKind::Historical, Direction::Backward, 3)
+        );
         assert!(ContextRule::parse_fields(&["nope", "forward"]).is_err());
         assert!(ContextRule::parse_fields(&["negated", "sideways"]).is_err());
         assert!(ContextRule::parse_fields(&["negated", "forward", "0"]).is_err());

@@ -89,10 +89,16 @@ pub const FILES: &[(&str, Category)] = &[
 
 const EMBEDDED: &[(&str, &str)] = &[
     ("acuity.tsv", include_str!("../../lexicons/acuity.tsv")),
-    ("condition.tsv", include_str!("../../lexicons/condition.tsv")),
+    (
+        "condition.tsv",
+        include_str!("../../lexicons/condition.tsv"),
+    ),
     ("context.tsv", include_str!("../../lexicons/context.tsv")),
     ("crmo.tsv", include_str!("../../lexicons/crmo.tsv")),
-    ("culture_result.tsv", include_str!("../../lexicons/culture_result.tsv")),
+    (
+        "culture_result.tsv",
+        include_str!("../../lexicons/culture_result.tsv"),
+    ),
     ("defect.tsv", include_str!("../../lexicons/defect.tsv")),
     ("imaging.tsv", include_str!("../../lexicons/imaging.tsv")),
     ("modality.tsv", include_str!("../../lexicons/modality.tsv")),
@@ -227,12 +233,11 @@ impl Lexicon {
             let category = category_of(name).expect("embedded file is listed in FILES");
             match overrides.iter().find(|(n, _)| n == name) {
                 Some((_, path)) => {
-                    let text = std::fs::read_to_string(path).map_err(|source| {
-                        LexiconError::Io {
+                    let text =
+                        std::fs::read_to_string(path).map_err(|source| LexiconError::Io {
                             path: path.clone(),
                             source,
-                        }
-                    })?;
+                        })?;
                     parse_file(&path.display().to_string(), &text, category, &mut entries)?;
                 }
                 None => parse_file(name, text, category, &mut entries)?,
@@ -393,10 +398,7 @@ mod tests {
     fn embedded_lexicons_are_valid() {
         let lex = Lexicon::embedded();
         for (name, category) in FILES {
-            assert!(
-                lex.of(*category).next().is_some(),
-                "{name} has no rows"
-            );
+            assert!(lex.of(*category).next().is_some(), "{name} has no rows");
         }
     }
 
@@ -410,7 +412,10 @@ mod tests {
         let err = Lexicon::parse("side.tsv", "right\tright\nleft\tleft\n", Category::Side)
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("side.tsv:2:") && err.contains("out of order"), "{err}");
+        assert!(
+            err.starts_with("side.tsv:2:") && err.contains("out of order"),
+            "{err}"
+        );
 
         let err = Lexicon::parse("side.tsv", "left\tleft\nLeft\tleft\n", Category::Side)
             .unwrap_err()
@@ -420,7 +425,10 @@ mod tests {
         let err = Lexicon::parse("site.tsv", "femur\tfemur\n", Category::Site)
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("site.tsv:1:") && err.contains("3 columns"), "{err}");
+        assert!(
+            err.starts_with("site.tsv:1:") && err.contains("3 columns"),
+            "{err}"
+        );
 
         let err = Lexicon::parse("organism.tsv", "mrsa\tB99.99\n", Category::Organism)
             .unwrap_err()

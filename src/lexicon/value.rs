@@ -210,7 +210,8 @@ impl SiteGroup {
 
     /// True for sites M86 excludes (Excludes2) or that sit outside M86.
     pub fn is_outside_m86(self) -> bool {
-        self.is_vertebral() || matches!(self, SiteGroup::Orbit | SiteGroup::Petrous | SiteGroup::Jaw)
+        self.is_vertebral()
+            || matches!(self, SiteGroup::Orbit | SiteGroup::Petrous | SiteGroup::Jaw)
     }
 }
 

@@ -105,7 +105,10 @@ struct WireError<'a> {
 
 /// The sentence a flag points at: that of its first evidence finding.
 pub fn flag_sentence(analysis: &Analysis, evidence: &[u32]) -> Option<crate::Span> {
-    let f = analysis.evidence.findings.get(*evidence.first()? as usize)?;
+    let f = analysis
+        .evidence
+        .findings
+        .get(*evidence.first()? as usize)?;
     analysis.sentences.get(f.sentence as usize).copied()
 }
 

@@ -2,7 +2,7 @@
 //! (domain brief sections 1-5), kept apart from the decisions that pick them.
 
 use super::SiteUse;
-use crate::lexicon::{Acuity, Side, Sickle, SiteGroup};
+use crate::lexicon::{Acuity, Sickle, Side, SiteGroup};
 
 /// Excludes1 at M86: these codes replace M86 entirely.
 pub fn is_excludes1(code: &str) -> bool {

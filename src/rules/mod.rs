@@ -12,7 +12,7 @@ pub use audit::assigned_from_text;
 
 use crate::evidence::{EvidenceMap, Finding};
 use crate::lexicon::{
-    Acuity, Category, ConditionKind, CrmoCue, CultureResult, Route, SectionKind, Side, Sickle,
+    Acuity, Category, ConditionKind, CrmoCue, CultureResult, Route, SectionKind, Sickle, Side,
     SiteGroup, SpecimenKind, Value,
 };
 use serde::Serialize;
@@ -163,7 +163,10 @@ impl<'a> Facts<'a> {
     }
 
     fn condition_sentences(&self) -> BTreeSet<u32> {
-        self.conditions.iter().map(|&i| self.f(i).sentence).collect()
+        self.conditions
+            .iter()
+            .map(|&i| self.f(i).sentence)
+            .collect()
     }
 
     fn has_condition(&self, kind: ConditionKind) -> Option<u32> {
@@ -343,7 +346,11 @@ fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
         }
     }
     if let Some((_, a, i)) = best {
-        let a = if a == Acuity::Recurrent { Acuity::Chronic } else { a };
+        let a = if a == Acuity::Recurrent {
+            Acuity::Chronic
+        } else {
+            a
+        };
         return Some((a, i));
     }
     // A long duration stated in a sentence that affirms the infection.
@@ -389,10 +396,9 @@ fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     let mut sites: Vec<SiteUse> = Vec::new();
     for (i, f) in chosen {
         let group = f.site_group().expect("site finding");
-        match sites
-            .iter_mut()
-            .find(|s| s.group == group && (s.side == f.side || f.side.is_none() || s.side.is_none()))
-        {
+        match sites.iter_mut().find(|s| {
+            s.group == group && (s.side == f.side || f.side.is_none() || s.side.is_none())
+        }) {
             Some(s) => {
                 s.findings.push(i);
                 if s.side.is_none() {
@@ -610,6 +616,11 @@ fn sickle_codes(facts: &Facts, out: &mut Outcome) {
         }
     }
     if let Some((g, i)) = genotype {
-        push_code(out, codes::sickle_code(g, crisis), Role::Additional, vec![i]);
+        push_code(
+            out,
+            codes::sickle_code(g, crisis),
+            Role::Additional,
+            vec![i],
+        );
     }
 }

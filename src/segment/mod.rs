@@ -221,7 +221,9 @@ fn memchr_newline(bytes: &[u8], from: usize) -> usize {
 
 fn is_list_item(line: &str) -> bool {
     let t = line.trim_start();
-    ["- ", "• ", "* ", "– ", "· "].iter().any(|m| t.starts_with(m))
+    ["- ", "• ", "* ", "– ", "· "]
+        .iter()
+        .any(|m| t.starts_with(m))
 }
 
 fn is_blank(s: &str) -> bool {
@@ -247,7 +249,10 @@ fn continues_previous(text: &str, line_start: usize) -> bool {
         .chars()
         .next_back()
         .is_some_and(|c| c.is_alphanumeric() || c == ',' || c == '(' || c == '-');
-    let first = text[line_start..].trim_start_matches([' ', '\t']).chars().next();
+    let first = text[line_start..]
+        .trim_start_matches([' ', '\t'])
+        .chars()
+        .next();
     ends_open && first.is_some_and(|c| c.is_lowercase())
 }
 
@@ -342,7 +347,11 @@ mod tests {
         let (s, _) = seg("No sequestrum or\ninvolucrum is seen.\nMRI shows edema\nPlan follows");
         assert_eq!(
             s,
-            ["No sequestrum or\ninvolucrum is seen.", "MRI shows edema", "Plan follows"]
+            [
+                "No sequestrum or\ninvolucrum is seen.",
+                "MRI shows edema",
+                "Plan follows"
+            ]
         );
     }
 
@@ -354,8 +363,14 @@ mod tests {
             s,
             [
                 (SectionKind::History, "pain for 5 months.".to_string()),
-                (SectionKind::FamilyHistory, "Mother with sickle cell disease.".to_string()),
-                (SectionKind::Assessment, "1. Chronic osteomyelitis of the left femur.".to_string()),
+                (
+                    SectionKind::FamilyHistory,
+                    "Mother with sickle cell disease.".to_string()
+                ),
+                (
+                    SectionKind::Assessment,
+                    "1. Chronic osteomyelitis of the left femur.".to_string()
+                ),
                 (SectionKind::Assessment, "2. Asthma.".to_string()),
             ]
         );
