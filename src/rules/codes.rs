@@ -259,3 +259,126 @@ pub fn states_long_duration(sentence: &str) -> bool {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::icd::CodeTable;
+
+    fn site_axes() -> Vec<SiteChar> {
+        let mut axes = vec![SiteChar::Unspecified, SiteChar::Multiple];
+        for &g in SiteGroup::ALL {
+            if g.is_outside_m86() {
+                continue;
+            }
+            for side in [None, Some(Side::Right), Some(Side::Left)] {
+                axes.push(SiteChar::One(g, side));
+            }
+        }
+        axes
+    }
+
+    fn uses(axis: SiteChar) -> Vec<SiteUse> {
+        match axis {
+            SiteChar::Unspecified => vec![],
+            SiteChar::Multiple => vec![
+                SiteUse {
+                    group: SiteGroup::Femur,
+                    side: None,
+                    findings: vec![],
+                },
+                SiteUse {
+                    group: SiteGroup::Hand,
+                    side: None,
+                    findings: vec![],
+                },
+            ],
+            SiteChar::One(group, side) => vec![SiteUse {
+                group,
+                side,
+                findings: vec![],
+            }],
+        }
+    }
+
+    /// Every code a rule can build is a billable code of the shipped table.
+    #[test]
+    fn every_constructible_code_is_a_billable_icd10cm_code() {
+        let table = CodeTable::embedded();
+        let mut codes = vec!["M86.9".to_string(), "M27.2".to_string()];
+        for axis in site_axes() {
+            for four in [
+                "M86.0", "M86.1", "M86.2", "M86.3", "M86.4", "M86.5", "M86.6",
+            ] {
+                codes.push(with_site(four, axis));
+            }
+            codes.push(brodie(&uses(axis)));
+            codes.push(defect_code(&uses(axis)));
+        }
+        for &g in SiteGroup::ALL.iter().filter(|g| g.is_outside_m86()) {
+            for side in [
+                None,
+                Some(Side::Right),
+                Some(Side::Left),
+                Some(Side::Bilateral),
+            ] {
+                for acuity in [None, Some(Acuity::Acute), Some(Acuity::Chronic)] {
+                    codes.push(excluded_site_code(g, side, acuity));
+                }
+            }
+        }
+        for &s in Sickle::ALL {
+            for crisis in [false, true] {
+                codes.push(sickle_code(s, crisis));
+            }
+        }
+        for code in ["A02.24", "A54.43", "B67.2"] {
+            assert!(is_excludes1(code));
+            codes.push(code.to_string());
+        }
+        let bad: Vec<&String> = codes
+            .iter()
+            .filter(|c| !table.get(c).is_some_and(|i| i.billable))
+            .collect();
+        assert!(bad.is_empty(), "not billable codes of the table: {bad:?}");
+    }
+
+    #[test]
+    fn site_axes_follow_the_brief() {
+        assert_eq!(
+            with_site("M86.5", SiteChar::One(SiteGroup::Femur, Some(Side::Left))),
+            "M86.552"
+        );
+        assert_eq!(
+            with_site("M86.6", SiteChar::One(SiteGroup::Pelvis, None)),
+            "M86.68"
+        );
+        assert_eq!(with_site("M86.5", SiteChar::Multiple), "M86.59");
+        assert_eq!(
+            defect_code(&uses(SiteChar::One(SiteGroup::Pelvis, Some(Side::Right)))),
+            "M89.751"
+        );
+        assert_eq!(
+            brodie(&uses(SiteChar::One(
+                SiteGroup::TibiaFibula,
+                Some(Side::Left)
+            ))),
+            "M86.8X6"
+        );
+        assert_eq!(
+            excluded_site_code(SiteGroup::Petrous, Some(Side::Left), Some(Acuity::Chronic)),
+            "H70.222"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert!(states_long_duration(
+            "osteomyelitis of the left calcaneus for 9 months"
+        ));
+        assert!(states_long_duration("a 3-month history of osteomyelitis"));
+        assert!(states_long_duration("pain x 8 wk"));
+        assert!(!states_long_duration("pain for 9 days"));
+        assert!(!states_long_duration("for 2 weeks"));
+    }
+}
