@@ -130,7 +130,7 @@ const CASES: &[Case] = &[
         name: "CRMO features without the name",
         text: "Whole-body MRI: lesions of the left clavicle and both tibiae.\nBiopsy of the left clavicle: sterile, cultures negative.\nAssessment: chronic nonbacterial osteomyelitis, autoinflammatory.",
         claim: None,
-        codes: &["M86.30"],
+        codes: &["M86.39"],
         flags: &["CRMO_FEATURES"],
     },
     Case {

@@ -384,6 +384,27 @@ fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     } else {
         in_condition
     };
+    let vague_with_condition = facts
+        .affirmed(Category::Vague)
+        .any(|(_, f)| sentences.contains(&f.sentence));
+    if chosen.is_empty() && !vague_with_condition {
+        // "Assessment: chronic osteomyelitis." with the bone named only on
+        // the imaging ("MRI left tibia: sequestrum") or the biopsy: the
+        // bones that affirmed findings of infection point at.
+        let imaging: BTreeSet<u32> = facts
+            .affirmed(Category::Imaging)
+            .map(|(_, f)| f.sentence)
+            .collect();
+        let mut linked: Vec<u32> = facts
+            .affirmed(Category::Site)
+            .filter(|(_, f)| imaging.contains(&f.sentence))
+            .map(|(i, _)| i)
+            .chain(bone_specimen_sites(facts))
+            .collect();
+        linked.sort_unstable();
+        linked.dedup();
+        chosen = linked.into_iter().map(|i| (i, facts.f(i))).collect();
+    }
     // A region ("ankle", "foot") beside a named bone in the same sentence
     // locates a wound or the pain, not another site: "osteomyelitis of the
     // distal fibula under a lateral ankle wound".
@@ -416,6 +437,24 @@ fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     // junctional region.
     codes::merge_vertebral_regions(&mut sites);
     sites
+}
+
+/// Sites named in the sentence of a bone specimen that grew an organism or
+/// reported a result ("Bone biopsy, left tibia: MRSA").
+fn bone_specimen_sites<'a>(facts: &'a Facts) -> impl Iterator<Item = u32> + 'a {
+    let sentences: BTreeSet<u32> = facts
+        .map
+        .findings
+        .iter()
+        .filter(|f| matches!(f.category, Category::Organism | Category::CultureResult))
+        .filter_map(|f| f.specimen)
+        .filter(|&s| facts.f(s).value == Value::Specimen(SpecimenKind::Bone))
+        .map(|s| facts.f(s).sentence)
+        .collect();
+    facts
+        .affirmed(Category::Site)
+        .filter(move |(_, f)| sentences.contains(&f.sentence))
+        .map(|(i, _)| i)
 }
 
 fn is_region(f: &Finding) -> bool {
