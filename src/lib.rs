@@ -43,6 +43,7 @@ pub mod evidence;
 pub mod icd;
 pub mod lexicon;
 pub mod matcher;
+pub mod negex;
 pub mod output;
 pub mod rules;
 pub mod segment;

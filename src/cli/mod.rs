@@ -5,6 +5,7 @@
 //! 2 some records yielded error records; 3 `eval` below its bar.
 
 mod eval;
+mod negex;
 mod scan;
 mod show;
 
@@ -38,6 +39,8 @@ enum Command {
     Scan(scan::Args),
     Show(show::Args),
     Eval(eval::Args),
+    #[command(name = "eval-negex")]
+    EvalNegex(negex::Args),
     /// Regenerate the shipped ICD-10-CM code table from the official tabular.
     #[command(name = "gen-icd10cm")]
     GenIcd10cm {
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Scan(a) => analyzer(&cli.lexicons).and_then(|an| scan::run(&an, a)),
         Command::Show(a) => analyzer(&cli.lexicons).and_then(|an| show::run(&an, a)),
         Command::Eval(a) => analyzer(&cli.lexicons).and_then(|an| eval::run(&an, a)),
+        Command::EvalNegex(a) => analyzer(&cli.lexicons).and_then(|an| negex::run(&an, a)),
         Command::GenIcd10cm { tabular, output } => gen_icd(tabular, output),
     };
     match result {
