@@ -137,24 +137,29 @@ pub fn build(
     EvidenceMap { findings }
 }
 
+/// How far around a finding triggers are looked for. Scopes are limited in
+/// words, so a trigger further away cannot reach it in real text; the bound
+/// keeps a single huge "sentence" (a pasted PDF) linear.
+const TRIGGER_WINDOW: usize = 4096;
+
 fn assert_context(
     text: &str,
     segments: &Segments,
     triggers: &[(u32, Trigger)],
     findings: &mut [Finding],
 ) {
-    let mut t0 = 0;
+    let sentence_of: Vec<u32> = triggers.iter().map(|t| t.0).collect();
+    let all: Vec<Trigger> = triggers.iter().map(|t| t.1).collect();
     for f in findings.iter_mut() {
-        while t0 < triggers.len() && triggers[t0].0 < f.sentence {
-            t0 += 1;
-        }
-        let mut t1 = t0;
-        while t1 < triggers.len() && triggers[t1].0 == f.sentence {
-            t1 += 1;
-        }
-        let sentence_triggers: Vec<Trigger> = triggers[t0..t1].iter().map(|t| t.1).collect();
+        let t0 = sentence_of.partition_point(|&s| s < f.sentence);
+        let t1 = sentence_of.partition_point(|&s| s <= f.sentence);
+        let in_sentence = &all[t0..t1];
+        let lo = f.span.start.saturating_sub(TRIGGER_WINDOW);
+        let hi = f.span.end.saturating_add(TRIGGER_WINDOW);
+        let a0 = in_sentence.partition_point(|t| t.span.end < lo);
+        let a1 = in_sentence.partition_point(|t| t.span.start <= hi);
         let sspan = segments.sentences[f.sentence as usize].span;
-        let mut a = context::assess(text, sspan, f.span, &sentence_triggers);
+        let mut a = context::assess(text, sspan, f.span, &in_sentence[a0..a1.max(a0)]);
         let d = Assertion::of_section(f.section);
         a.family |= d.family;
         a.hypothetical |= d.hypothetical && !a.negated;
@@ -189,7 +194,7 @@ fn link_sides(text: &str, findings: &mut [Finding]) {
             _ => continue,
         };
         let sentence = findings[i].sentence;
-        let after = (i + 1..findings.len())
+        let after = (i + 1..findings.len().min(i + 1 + LINK_REACH))
             .take_while(|&j| findings[j].sentence == sentence)
             .find(|&j| is_site(&findings[j]) || findings[j].category == Category::Side)
             .filter(|&j| {
@@ -197,7 +202,7 @@ fn link_sides(text: &str, findings: &mut [Finding]) {
                     && context::words_between(text, findings[i].span.end, findings[j].span.start)
                         <= SIDE_BEFORE_SITE
             });
-        let before = (0..i)
+        let before = (i.saturating_sub(LINK_REACH)..i)
             .rev()
             .take_while(|&j| findings[j].sentence == sentence)
             .find(|&j| is_site(&findings[j]) || findings[j].category == Category::Side)
@@ -243,40 +248,50 @@ fn link_sides(text: &str, findings: &mut [Finding]) {
 /// same bone; failing that, of the same site group when every earlier sided
 /// mention of the group agrees.
 fn carry_sides(findings: &mut [Finding]) {
+    use std::collections::HashMap;
+    // Per bone: the last sided mention. Per group: the last sided mention,
+    // and whether every sided mention so far agreed.
+    let mut by_bone: HashMap<Box<str>, usize> = HashMap::new();
+    let mut by_group: HashMap<SiteGroup, (usize, bool)> = HashMap::new();
     for i in 0..findings.len() {
-        if !is_site(&findings[i]) || findings[i].side.is_some() {
+        if !is_site(&findings[i]) {
             continue;
         }
-        let bone = findings[i].bone().map(str::to_owned);
-        let group = findings[i].site_group();
-        let same_bone = (0..i).rev().find(|&j| {
-            is_site(&findings[j])
-                && findings[j].side.is_some()
-                && findings[j].bone() == bone.as_deref()
-        });
-        let source = same_bone.or_else(|| {
-            let sided: Vec<usize> = (0..i)
-                .filter(|&j| {
-                    is_site(&findings[j])
-                        && findings[j].side.is_some()
-                        && findings[j].site_group() == group
+        if findings[i].side.is_none() {
+            let bone = findings[i].bone().unwrap_or_default();
+            let group = findings[i].site_group();
+            let source = by_bone.get(bone).copied().or_else(|| {
+                let (j, agree) = *by_group.get(&group?)?;
+                agree.then_some(j)
+            });
+            if let Some(j) = source {
+                findings[i].side = findings[j].side;
+                findings[i].side_from = findings[j].side_from;
+            }
+            continue;
+        }
+        if let Some(bone) = findings[i].bone() {
+            by_bone.insert(bone.into(), i);
+        }
+        if let Some(group) = findings[i].site_group() {
+            let side = findings[i].side;
+            by_group
+                .entry(group)
+                .and_modify(|(last, agree)| {
+                    *agree &= findings[*last].side == side;
+                    *last = i;
                 })
-                .collect();
-            let first = *sided.first()?;
-            sided
-                .iter()
-                .all(|&j| findings[j].side == findings[first].side)
-                .then_some(*sided.last()?)
-        });
-        if let Some(j) = source {
-            findings[i].side = findings[j].side;
-            findings[i].side_from = findings[j].side_from;
+                .or_insert((i, true));
         }
     }
 }
 
-/// Imaging findings, defects and vague phrases belong to the nearest bone
-/// of their sentence.
+/// How many findings either side a link search looks at; links are local,
+/// and the bound keeps a huge sentence linear.
+const LINK_REACH: usize = 64;
+
+/// Imaging findings, defects and sinus tracts belong to the nearest bone of
+/// their sentence.
 fn link_to_sites(text: &str, findings: &mut [Finding]) {
     for i in 0..findings.len() {
         if !matches!(
@@ -286,20 +301,29 @@ fn link_to_sites(text: &str, findings: &mut [Finding]) {
             continue;
         }
         let sentence = findings[i].sentence;
-        let mut best: Option<(usize, usize)> = None;
-        for (j, f) in findings.iter().enumerate() {
-            if f.sentence != sentence || !is_site(f) {
-                continue;
-            }
-            let d = if j < i {
-                context::words_between(text, f.span.end, findings[i].span.start)
-            } else {
-                context::words_between(text, findings[i].span.end, f.span.start)
-            };
-            if best.is_none_or(|(_, bd)| d < bd) {
-                best = Some((j, d));
-            }
-        }
+        let before = (i.saturating_sub(LINK_REACH)..i)
+            .rev()
+            .take_while(|&j| findings[j].sentence == sentence)
+            .find(|&j| is_site(&findings[j]))
+            .map(|j| {
+                (
+                    j,
+                    context::words_between(text, findings[j].span.end, findings[i].span.start),
+                )
+            });
+        let after = (i + 1..findings.len().min(i + 1 + LINK_REACH))
+            .take_while(|&j| findings[j].sentence == sentence)
+            .find(|&j| is_site(&findings[j]))
+            .map(|j| {
+                (
+                    j,
+                    context::words_between(text, findings[i].span.end, findings[j].span.start),
+                )
+            });
+        let best = match (before, after) {
+            (Some(b), Some(a)) => Some(if a.1 < b.1 { a } else { b }),
+            (b, a) => b.or(a),
+        };
         findings[i].site = best.map(|(j, _)| j as u32);
     }
 }
@@ -324,11 +348,11 @@ fn link_specimens(text: &str, findings: &mut [Finding]) {
             f.category == Category::Specimen
                 && !matches!(f.value, Value::Specimen(SpecimenKind::Culture))
         };
-        let before = (0..i)
+        let before = (i.saturating_sub(LINK_REACH)..i)
             .rev()
             .take_while(|&j| findings[j].sentence == sentence)
             .find(|&j| is_specimen(&findings[j]));
-        let after = (i + 1..findings.len())
+        let after = (i + 1..findings.len().min(i + 1 + LINK_REACH))
             .take_while(|&j| findings[j].sentence == sentence)
             .find(|&j| is_specimen(&findings[j]));
         // A screen swab anywhere next to the organism wins: "MRSA nares screen".
