@@ -59,16 +59,30 @@ pub struct Prf {
     pub f1: f64,
 }
 
+/// Precision, recall and F1 from counts; `empty` is the ratio reported
+/// when its denominator is zero (1 for "nothing to get wrong", 0 for a
+/// figure that must be earned).
+pub(crate) fn precision_recall_f1(tp: u32, fp: u32, fn_: u32, empty: f64) -> (f64, f64, f64) {
+    let ratio = |a: u32, b: u32| {
+        if b == 0 {
+            empty
+        } else {
+            f64::from(a) / f64::from(b)
+        }
+    };
+    let precision = ratio(tp, tp + fp);
+    let recall = ratio(tp, tp + fn_);
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
+    (precision, recall, f1)
+}
+
 impl Prf {
     fn from_counts(tp: u32, fp: u32, fn_: u32) -> Prf {
-        let ratio = |a: u32, b: u32| if b == 0 { 1.0 } else { a as f64 / b as f64 };
-        let precision = ratio(tp, tp + fp);
-        let recall = ratio(tp, tp + fn_);
-        let f1 = if precision + recall == 0.0 {
-            0.0
-        } else {
-            2.0 * precision * recall / (precision + recall)
-        };
+        let (precision, recall, f1) = precision_recall_f1(tp, fp, fn_, 1.0);
         Prf {
             tp,
             fp,

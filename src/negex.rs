@@ -170,13 +170,7 @@ impl Scores {
                 f64::from(a) / f64::from(b)
             }
         };
-        let precision = ratio(tp, tp + fp);
-        let recall = ratio(tp, tp + fn_);
-        let f1 = if precision + recall == 0.0 {
-            0.0
-        } else {
-            2.0 * precision * recall / (precision + recall)
-        };
+        let (precision, recall, f1) = crate::eval::precision_recall_f1(tp, fp, fn_, 0.0);
         Scores {
             tp,
             fp,

@@ -60,16 +60,11 @@ pub fn brodie(sites: &[SiteUse]) -> String {
     let c = match site_char(sites) {
         SiteChar::Unspecified => '9',
         SiteChar::Multiple => '0',
-        SiteChar::One(group, _) => match group {
-            SiteGroup::Shoulder => '1',
-            SiteGroup::Humerus => '2',
-            SiteGroup::RadiusUlna => '3',
-            SiteGroup::Hand => '4',
-            SiteGroup::Femur => '5',
-            SiteGroup::TibiaFibula => '6',
-            SiteGroup::AnkleFoot => '7',
-            _ => '8',
-        },
+        // Limb sites keep their M86 digit; pelvis and other sites are 8.
+        SiteChar::One(group, _) => group
+            .m86_digit()
+            .filter(|d| matches!(d, '1'..='7'))
+            .unwrap_or('8'),
     };
     format!("M86.8X{c}")
 }
