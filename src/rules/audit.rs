@@ -71,6 +71,13 @@ fn compare_m86(assigned: &str, expected: &str) -> Compare {
     if a.len() < 5 || e.len() < 5 || a[4] != e[4] {
         return Compare::Contradicts;
     }
+    // M86.8X-: the seventh character is the site, 9 unspecified.
+    if a[4] == b'8' {
+        return match (a.get(6), e.get(6)) {
+            (Some(b'9'), Some(_)) => Compare::LessSpecific,
+            _ => Compare::Contradicts,
+        };
+    }
     let (a_site, e_site) = (a.get(5).copied(), e.get(5).copied());
     match (a_site, e_site) {
         (Some(b'0'), Some(s)) if s != b'0' => Compare::LessSpecific,
@@ -226,5 +233,7 @@ mod tests {
         assert_eq!(compare_m86("M86.572", "M86.672"), Compare::Contradicts);
         assert_eq!(compare_m86("M86.59", "M86.552"), Compare::Contradicts);
         assert_eq!(compare_m86("M86.552", "M86.552"), Compare::Same);
+        assert_eq!(compare_m86("M86.8X9", "M86.8X3"), Compare::LessSpecific);
+        assert_eq!(compare_m86("M86.8X5", "M86.8X3"), Compare::Contradicts);
     }
 }
