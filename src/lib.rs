@@ -48,6 +48,7 @@ pub mod output;
 pub mod rules;
 pub mod segment;
 pub mod span;
+pub mod synth;
 
 pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, CodeSuggestion};
 pub use rules::FlagId;

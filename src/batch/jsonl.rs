@@ -125,6 +125,16 @@ fn kind(v: &Value) -> &'static str {
 /// are skipped; a line that is not JSON becomes an error item; a read error
 /// becomes one error item and ends the stream.
 pub fn read<R: BufRead>(reader: R, name: String, fields: Fields) -> impl Iterator<Item = Item> {
+    read_lines(reader, name, move |line| parse_line(line, &fields))
+}
+
+/// The line loop shared by the line-oriented readers (JSONL, FHIR NDJSON):
+/// each non-blank line parsed by `parse`, located as `name:line`.
+pub(crate) fn read_lines<R: BufRead>(
+    reader: R,
+    name: String,
+    mut parse: impl FnMut(&[u8]) -> Result<Note, ReadError>,
+) -> impl Iterator<Item = Item> {
     let mut reader = reader;
     let mut line_no = 0u64;
     let mut done = false;
@@ -142,7 +152,7 @@ pub fn read<R: BufRead>(reader: R, name: String, fields: Fields) -> impl Iterato
             Ok(_) => {
                 return Some(Item {
                     location: location(),
-                    note: parse_line(&buf, &fields),
+                    note: parse(&buf),
                 })
             }
             Err(e) => {

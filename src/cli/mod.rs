@@ -8,6 +8,7 @@ mod eval;
 mod negex;
 mod scan;
 mod show;
+mod synth;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -41,6 +42,7 @@ enum Command {
     Eval(eval::Args),
     #[command(name = "eval-negex")]
     EvalNegex(negex::Args),
+    Synth(synth::Args),
     /// Regenerate the shipped ICD-10-CM code table from the official tabular.
     #[command(name = "gen-icd10cm")]
     GenIcd10cm {
@@ -73,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Show(a) => analyzer(&cli.lexicons).and_then(|an| show::run(&an, a)),
         Command::Eval(a) => analyzer(&cli.lexicons).and_then(|an| eval::run(&an, a)),
         Command::EvalNegex(a) => analyzer(&cli.lexicons).and_then(|an| negex::run(&an, a)),
+        Command::Synth(a) => synth::run(a),
         Command::GenIcd10cm { tabular, output } => gen_icd(tabular, output),
     };
     match result {

@@ -2,62 +2,81 @@
 
 use super::EXIT_RECORD_ERRORS;
 use anyhow::Context;
-use docgap::batch::{self, jsonl, Item};
-use std::io::{BufRead, BufReader, Write};
+use docgap::batch::source::{self, Config, InputFormat};
+use docgap::batch::{self, jsonl, table, Format, Options, Totals};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
 
-/// Analyse notes: JSONL records {"id", "text", optional "assigned_codes"} in, one JSON result per note out, in input order.
+/// Analyse notes: one result per input record, in input order.
+///
+/// Inputs: JSONL records {"id", "text", optional "assigned_codes"} (the default, and standard input), CSV with a header (columns by name, quoted multi-line text, as MIMIC NOTEEVENTS), a directory tree of .txt files (id = relative path), FHIR Bulk Data NDJSON of DocumentReference (text/plain attachments). The format follows the extension (.jsonl, .csv, .ndjson, .txt, a directory) unless --input-format says; .gz files are decompressed.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Input files; `-` or none reads standard input.
+    /// Input files or directories; `-` or none reads standard input.
     #[arg(value_name = "PATH")]
     inputs: Vec<PathBuf>,
     /// Write results here instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Output format: jsonl (one JSON result a line) or csv (one row a note: id, codes, flags, counts).
+    #[arg(long, default_value = "jsonl", value_name = "FORMAT", value_parser = ["jsonl", "csv"])]
+    format: String,
+    /// Input format of every input: jsonl, csv, text, fhir (default: from each path's extension; jsonl for standard input).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_input_format)]
+    input_format: Option<InputFormat>,
     /// Worker threads (default: all cores).
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
-    /// Name of the id field of JSON input.
+    /// Name of the id field (JSONL) or column (CSV, e.g. ROW_ID).
     #[arg(long, default_value = "id", value_name = "NAME")]
     id_field: String,
-    /// Name of the text field of JSON input.
+    /// Name of the text field (JSONL) or column (CSV, e.g. TEXT).
     #[arg(long, default_value = "text", value_name = "NAME")]
     text_field: String,
+    /// Print a summary to standard error at the end: notes, bytes, notes/s, MB/s, notes per flag and per code, errors.
+    #[arg(long)]
+    summary: bool,
+    /// Records per chunk: the unit of parallel work and of memory.
+    #[arg(long, default_value_t = 1024, value_name = "N", hide = true)]
+    chunk: usize,
 }
 
-fn open(path: &PathBuf) -> anyhow::Result<(String, Box<dyn BufRead + Send>)> {
-    if path.as_os_str() == "-" {
-        return Ok(("<stdin>".into(), Box::new(BufReader::new(std::io::stdin()))));
-    }
-    let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    Ok((
-        path.display().to_string(),
-        Box::new(BufReader::with_capacity(1 << 20, f)),
-    ))
+fn parse_input_format(s: &str) -> Result<InputFormat, String> {
+    s.parse()
 }
 
 pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
     let inputs = if args.inputs.is_empty() {
         vec![PathBuf::from("-")]
     } else {
         args.inputs.clone()
     };
-    let fields = jsonl::Fields {
-        id: args.id_field.clone(),
-        text: args.text_field.clone(),
-    };
-    let mut sources = Vec::new();
-    for p in &inputs {
-        sources.push(open(p)?);
+    if inputs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        anyhow::bail!("standard input (-) given more than once");
     }
-    let items =
-        sources
-            .into_iter()
-            .flat_map(move |(name, reader)| -> Box<dyn Iterator<Item = Item>> {
-                Box::new(jsonl::read(reader, name, fields.clone()))
-            });
+    let config = Config {
+        format: args.input_format,
+        fields: jsonl::Fields {
+            id: args.id_field.clone(),
+            text: args.text_field.clone(),
+        },
+    };
+    // Every input is opened first, so a missing file fails before any output.
+    let read_bytes = Arc::new(AtomicU64::new(0));
+    let mut sources = Vec::new();
+    let mut total_size = Some(0u64);
+    for p in &inputs {
+        let opened = source::open(p, &config, read_bytes.clone())
+            .with_context(|| format!("opening {}", p.display()))?;
+        total_size = total_size.zip(opened.size).map(|(a, b)| a + b);
+        sources.push(opened.items);
+    }
+    let items = sources.into_iter().flatten();
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(std::io::BufWriter::with_capacity(
             1 << 20,
@@ -68,12 +87,37 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
             std::io::stdout().lock(),
         )),
     };
+    let format = match args.format.as_str() {
+        "csv" => Format::Csv,
+        _ => Format::Jsonl,
+    };
+    if format == Format::Csv {
+        out.write_all(table::HEADER.as_bytes())?;
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
-    let totals = batch::run(analyzer, &pool, items, 256, &mut out)?;
-    out.flush()?;
+    let options = Options {
+        chunk_records: args.chunk.max(1),
+        format,
+        ..Options::default()
+    };
+    let bar = progress_bar(total_size);
+    let totals = batch::run_with(analyzer, &pool, items, &options, &mut out, |t| {
+        if let Some(bar) = &bar {
+            bar.set_position(read_bytes.load(Ordering::Relaxed));
+            bar.set_message(format!("{} notes", t.records));
+        }
+    })
+    .context("writing results")?;
+    out.flush().context("writing results")?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if args.summary {
+        eprint!("{}", summary(&totals, started.elapsed().as_secs_f64()));
+    }
     if totals.errors > 0 {
         eprintln!(
             "docgap: {} of {} records could not be analysed (see their error records)",
@@ -82,4 +126,63 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::from(EXIT_RECORD_ERRORS));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A bar over the input bytes when standard error is a terminal (a spinner
+/// when the size is unknown, as for standard input); nothing when piped.
+fn progress_bar(total: Option<u64>) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = match total {
+        Some(n) => {
+            let bar = indicatif::ProgressBar::new(n);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:20} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+                )
+                .expect("valid template"),
+            );
+            bar
+        }
+        None => {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {bytes} read, {msg}")
+                    .expect("valid template"),
+            );
+            bar
+        }
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    Some(bar)
+}
+
+/// The `--summary` report.
+fn summary(t: &Totals, seconds: f64) -> String {
+    let seconds = seconds.max(1e-9);
+    let mut s = format!(
+        "notes: {}\nbytes: {}\nseconds: {:.3}\nnotes/s: {:.1}\nMB/s: {:.1}\nerrors: {}\n",
+        t.records,
+        t.bytes,
+        seconds,
+        t.records as f64 / seconds,
+        t.bytes as f64 / 1e6 / seconds,
+        t.errors
+    );
+    s.push_str("notes per flag:\n");
+    if t.flags.is_empty() {
+        s.push_str("  (none)\n");
+    }
+    for (flag, n) in &t.flags {
+        s.push_str(&format!("  {:<28} {n}\n", flag.as_str()));
+    }
+    s.push_str("notes per code:\n");
+    if t.codes.is_empty() {
+        s.push_str("  (none)\n");
+    }
+    for (code, n) in &t.codes {
+        s.push_str(&format!("  {code:<28} {n}\n"));
+    }
+    s
 }

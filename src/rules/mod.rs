@@ -199,7 +199,7 @@ pub fn apply(
         conditions,
     };
     let mut out = Outcome::default();
-    if !facts.conditions.is_empty() {
+    if facts.conditions.iter().any(|&c| is_diagnosis(&facts, c)) {
         diagnose(&facts, &mut out);
     }
     if let Some(assigned) = assigned {
@@ -208,6 +208,72 @@ pub fn apply(
     out.flags.sort_by_key(|f| f.id);
     out.flags.dedup_by_key(|f| f.id);
     out
+}
+
+/// True when an affirmed mention states the patient's diagnosis rather than
+/// talking about the disease: it sits in the assessment, names a specific
+/// form (CRMO, Brodie's, vertebral), or shares its sentence with a site,
+/// acuity, route, organism or imaging finding of the patient ("explained
+/// that bone infection is not inherited" does none of these).
+fn is_diagnosis(facts: &Facts, c: u32) -> bool {
+    let f = facts.f(c);
+    if f.section == SectionKind::Assessment
+        || f.value != Value::Condition(ConditionKind::Osteomyelitis)
+    {
+        return true;
+    }
+    facts.map.findings.iter().any(|g| {
+        g.sentence == f.sentence
+            && g.assertion.is_affirmed()
+            && matches!(
+                g.category,
+                Category::Site
+                    | Category::Vague
+                    | Category::Acuity
+                    | Category::Route
+                    | Category::Organism
+                    | Category::Imaging
+                    | Category::Sinus
+            )
+    })
+}
+
+/// True when an organism is tied to this infection (section 3): grown from
+/// a specimen other than a colonisation screen, named with the infection,
+/// reported under microbiology, or in a sentence reporting growth. "Given
+/// the MRSA information leaflet" is none of these.
+fn is_causal_organism(facts: &Facts, f: &Finding) -> bool {
+    if is_screen(facts, f) {
+        return false;
+    }
+    if f.specimen.is_some() || matches!(f.section, SectionKind::Microbiology | SectionKind::Labs) {
+        return true;
+    }
+    // A result line: "Deep bone cultures (5/5): Pseudomonas aeruginosa".
+    let sentence = facts.sentences[f.sentence as usize];
+    if facts.text[sentence.start..f.span.start].contains(':') {
+        return true;
+    }
+    // The next item of a list on the same line: "Bone culture: MRSA;
+    // Enterococcus faecalis, light growth."
+    let previous_on_line = (f.sentence as usize)
+        .checked_sub(1)
+        .map(|p| facts.sentences[p])
+        .filter(|p| !facts.text[p.end..sentence.start].contains('\n'))
+        .map(|_| f.sentence - 1);
+    facts.map.findings.iter().any(|g| {
+        let here = g.sentence == f.sentence;
+        let before = Some(g.sentence) == previous_on_line;
+        g.assertion.is_affirmed()
+            && match g.category {
+                Category::Condition => here,
+                Category::Specimen => here || before,
+                Category::CultureResult => {
+                    (here || before) && g.value == Value::CultureResult(CultureResult::Positive)
+                }
+                _ => false,
+            }
+    })
 }
 
 fn flag(out: &mut Outcome, id: FlagId, message: impl Into<String>, evidence: Vec<u32>) {
@@ -236,7 +302,7 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
     let excluded: Vec<u32> = facts
         .affirmed(Category::Organism)
         .filter(|(_, f)| matches!(&f.value, Value::Organism(c) if codes::is_excludes1(c)))
-        .filter(|(_, f)| !is_screen(facts, f))
+        .filter(|(_, f)| is_causal_organism(facts, f))
         .map(|(i, _)| i)
         .collect();
     sickle_codes(facts, out);
@@ -579,7 +645,7 @@ fn m86_code(
 fn organism_codes(facts: &Facts, out: &mut Outcome) {
     let mut found: Vec<(String, u32, bool)> = Vec::new();
     for (i, f) in facts.affirmed(Category::Organism) {
-        if is_screen(facts, f) {
+        if !is_causal_organism(facts, f) {
             continue;
         }
         if let Value::Organism(code) = &f.value {

@@ -11,7 +11,7 @@
 
 use crate::lexicon::{Lexicon, SectionKind, Value};
 use crate::span::Span;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A section: a header (if any) and the text up to the next header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +64,10 @@ impl Segments {
 #[derive(Clone, Debug)]
 pub struct Segmenter {
     headers: HashMap<String, SectionKind>,
+    /// The first token (see [`first_token`]) of every header: a line whose
+    /// first token is not here cannot be a header, and is rejected without
+    /// normalising it.
+    first_tokens: HashSet<String>,
 }
 
 const MAX_HEADER: usize = 48;
@@ -84,11 +88,31 @@ impl Segmenter {
                 Value::Section(kind) => Some((normalise_header(&e.term), kind)),
                 _ => None,
             })
-            .collect();
-        Segmenter { headers }
+            .collect::<HashMap<String, SectionKind>>();
+        let first_tokens = headers.keys().map(|k| first_token(k).to_string()).collect();
+        Segmenter {
+            headers,
+            first_tokens,
+        }
     }
 
     fn header_kind(&self, candidate: &str) -> Option<SectionKind> {
+        // Every key looked up below is the normalised candidate or a prefix
+        // of it ending at a separator, so it shares the candidate's first
+        // token. Checked on ASCII candidates (lower-casing is then byte for
+        // byte); others take the full path.
+        let mut buf = [0u8; MAX_HEADER];
+        let lead = candidate.trim_start();
+        let raw = &lead.as_bytes()[..lead.len() - first_token_rest(lead).len()];
+        if raw.is_ascii() && raw.len() <= MAX_HEADER {
+            let lower = &mut buf[..raw.len()];
+            lower.copy_from_slice(raw);
+            lower.make_ascii_lowercase();
+            let token = std::str::from_utf8(lower).expect("ASCII");
+            if !self.first_tokens.contains(first_token(token)) {
+                return None;
+            }
+        }
         let key = normalise_header(candidate);
         if key.is_empty() {
             return None;
@@ -192,17 +216,48 @@ impl Segmenter {
     ) {
         let bytes = text.as_bytes();
         let mut i = from;
+        // The next ';' at or after `i`, found once per stretch rather than
+        // once per period.
+        let mut semi: Option<usize> = None;
         while i < to {
-            let b = bytes[i];
-            if open.is_none() && !b.is_ascii_whitespace() {
-                *open = Some(i);
+            if open.is_none() {
+                match bytes[i..to].iter().position(|b| !b.is_ascii_whitespace()) {
+                    Some(p) => {
+                        i += p;
+                        *open = Some(i);
+                    }
+                    None => return,
+                }
             }
-            if matches!(b, b'.' | b'!' | b'?' | b';') && ends_sentence(text, i, to) {
-                close(seg, text, open, i + 1);
+            if semi.is_none_or(|s| s < i) {
+                semi = Some(memchr::memchr(b';', &bytes[i..to]).map_or(to, |p| i + p));
             }
-            i += 1;
+            let stop = semi.unwrap_or(to);
+            let j = memchr::memchr3(b'.', b'!', b'?', &bytes[i..stop]).map_or(stop, |p| i + p);
+            if j >= to {
+                return;
+            }
+            if ends_sentence(text, j, to) {
+                close(seg, text, open, j + 1);
+            }
+            i = j + 1;
         }
     }
+}
+
+/// Where a header's first token ends: at whitespace or a separator of
+/// [`Segmenter::header_kind`]'s list.
+fn first_token_rest(s: &str) -> &str {
+    let end = s
+        .find(|c: char| c.is_whitespace() || matches!(c, '/' | '&' | ',' | '('))
+        .unwrap_or(s.len());
+    &s[end..]
+}
+
+/// The first token of a normalised header, without the trailing marks that
+/// normalising strips from a whole header.
+fn first_token(s: &str) -> &str {
+    s[..s.len() - first_token_rest(s).len()].trim_end_matches(['.', '-', ':', '–'])
 }
 
 fn floor_char(s: &str, mut at: usize) -> usize {
@@ -213,10 +268,7 @@ fn floor_char(s: &str, mut at: usize) -> usize {
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |p| from + p)
+    memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |p| from + p)
 }
 
 fn is_list_item(line: &str) -> bool {
@@ -282,15 +334,13 @@ fn ends_sentence(text: &str, i: usize, line_end: usize) -> bool {
         let line_head = text[..s].rfind('\n').map_or(0, |p| p + 1);
         return !text[line_head..s].trim().is_empty();
     }
-    // Genus initials before a species ("S. aureus", "E. coli").
-    if word.len() == 1 && word.as_bytes()[0].is_ascii_alphabetic() {
-        let next = text[i + 1..].trim_start().chars().next();
-        if next.is_some_and(|c| c.is_lowercase()) {
-            return false;
-        }
+    // A period before a lower-case word ends an abbreviation, not a
+    // sentence: "S. aureus", "subsp. equisimilis", "approx. 2 cm".
+    let next = text[i + 1..line_end].trim_start().chars().next();
+    if next.is_some_and(|c| c.is_lowercase()) {
+        return false;
     }
-    let lower = word.to_ascii_lowercase();
-    !ABBREVIATIONS.contains(&lower.as_str())
+    !ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
 }
 
 fn close(seg: &mut Segments, text: &str, open: &mut Option<usize>, end: usize) {

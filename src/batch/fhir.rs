@@ -1,0 +1,214 @@
+//! FHIR Bulk Data input: NDJSON files of `DocumentReference` resources, as
+//! a `$export` writes them (`DocumentReference.ndjson`).
+//!
+//! The note is the resource's `text/plain` attachments (`content[].attachment`
+//! with inline base64 `data`), decoded as their `charset` says (UTF-8 when
+//! it says nothing; ISO-8859-1 is understood); several are joined with a
+//! blank line, in order, and offsets point into that joined text. The id is
+//! the resource `id`. Attachments that are not read (another content type,
+//! a `url` without inline data) are reported: as a warning on the result
+//! when a text attachment was read, or in the record's error when none was,
+//! never silently dropped. A line that is not a DocumentReference becomes an
+//! error record.
+
+use super::jsonl::read_lines;
+use super::{Item, Note, ReadError};
+use base64::Engine as _;
+use serde::Deserialize;
+use std::io::BufRead;
+
+#[derive(Deserialize)]
+struct Resource {
+    #[serde(rename = "resourceType")]
+    resource_type: Option<String>,
+    id: Option<String>,
+    #[serde(default)]
+    content: Vec<Content>,
+}
+
+#[derive(Deserialize)]
+struct Content {
+    attachment: Option<Attachment>,
+}
+
+#[derive(Deserialize)]
+struct Attachment {
+    #[serde(rename = "contentType")]
+    content_type: Option<String>,
+    data: Option<String>,
+    url: Option<String>,
+}
+
+/// Reads FHIR NDJSON from `reader`; `name` is used in locations.
+pub fn read<R: BufRead>(reader: R, name: String) -> impl Iterator<Item = Item> {
+    read_lines(reader, name, parse_line)
+}
+
+/// Parses one NDJSON line into a note.
+pub fn parse_line(line: &[u8]) -> Result<Note, ReadError> {
+    let r: Resource = serde_json::from_slice(line).map_err(|e| ReadError {
+        id: None,
+        message: format!("not a FHIR resource: {e}"),
+    })?;
+    match r.resource_type.as_deref() {
+        Some("DocumentReference") => {}
+        other => {
+            return Err(ReadError {
+                id: r.id,
+                message: format!(
+                    "resourceType {}, expected DocumentReference",
+                    other.map_or("missing".to_string(), |t| format!("{t:?}"))
+                ),
+            })
+        }
+    }
+    let Some(id) = r.id else {
+        return Err(ReadError {
+            id: None,
+            message: "DocumentReference without an id".into(),
+        });
+    };
+    let mut text = String::new();
+    let mut read_any = false;
+    let mut skipped: Vec<String> = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, c) in r.content.iter().enumerate() {
+        let Some(a) = &c.attachment else {
+            skipped.push(format!("content[{i}] has no attachment"));
+            continue;
+        };
+        let ctype = a.content_type.as_deref().unwrap_or("");
+        let (mime, params) = ctype.split_once(';').unwrap_or((ctype, ""));
+        let mime = mime.trim();
+        if !mime.eq_ignore_ascii_case("text/plain") {
+            let what = if mime.is_empty() { "untyped" } else { mime };
+            skipped.push(format!(
+                "content[{i}]: {what} attachment not analysed (only text/plain is read)"
+            ));
+            continue;
+        }
+        let Some(data) = &a.data else {
+            let url = a.url.as_deref().unwrap_or("no url");
+            skipped.push(format!(
+                "content[{i}]: text/plain attachment without inline data ({url}) not fetched"
+            ));
+            continue;
+        };
+        let bytes = match decode_base64(data) {
+            Ok(b) => b,
+            Err(e) => {
+                skipped.push(format!("content[{i}]: data is not base64: {e}"));
+                continue;
+            }
+        };
+        let part = match charset(params).as_deref() {
+            Some("iso-8859-1" | "latin1" | "latin-1") => bytes.iter().map(|&b| b as char).collect(),
+            _ => match String::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(e) => {
+                    warnings.push(format!(
+                        "content[{i}]: text is not valid UTF-8: decoded lossily"
+                    ));
+                    String::from_utf8_lossy(e.as_bytes()).into_owned()
+                }
+            },
+        };
+        if read_any {
+            text.push_str("\n\n");
+        }
+        text.push_str(&part);
+        read_any = true;
+    }
+    if !read_any {
+        let why = if skipped.is_empty() {
+            "no attachment".to_string()
+        } else {
+            skipped.join("; ")
+        };
+        return Err(ReadError {
+            id: Some(id),
+            message: format!("no text/plain attachment with data: {why}"),
+        });
+    }
+    warnings.extend(skipped);
+    Ok(Note {
+        id,
+        text,
+        assigned_codes: None,
+        warnings,
+    })
+}
+
+fn charset(params: &str) -> Option<String> {
+    params.split(';').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches('"').to_ascii_lowercase())
+    })
+}
+
+/// Standard base64; FHIR allows whitespace inside, which is skipped.
+fn decode_base64(data: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    let engine = base64::engine::general_purpose::STANDARD;
+    match engine.decode(data) {
+        Ok(b) => Ok(b),
+        Err(e) => {
+            if !data.bytes().any(|b| b.is_ascii_whitespace()) {
+                return Err(e);
+            }
+            let compact: Vec<u8> = data.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+            engine.decode(compact)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    #[test]
+    fn text_attachments_are_decoded_and_others_reported() {
+        let line = serde_json::json!({
+            "resourceType": "DocumentReference", "id": "doc-1",
+            "content": [
+                {"attachment": {"contentType": "text/plain; charset=utf-8", "data": b64("Ostéomyélite, left femur.".as_bytes())}},
+                {"attachment": {"contentType": "application/pdf", "url": "Binary/9"}},
+                {"attachment": {"contentType": "text/plain;charset=ISO-8859-1", "data": b64(b"caf\xe9")}}
+            ]
+        })
+        .to_string();
+        let n = parse_line(line.as_bytes()).unwrap();
+        assert_eq!(n.id, "doc-1");
+        assert_eq!(n.text, "Ostéomyélite, left femur.\n\ncafé");
+        assert_eq!(n.warnings.len(), 1);
+        assert!(
+            n.warnings[0].contains("application/pdf"),
+            "{:?}",
+            n.warnings
+        );
+    }
+
+    #[test]
+    fn a_resource_without_text_is_an_error_record_naming_what_it_held() {
+        let line = br#"{"resourceType":"DocumentReference","id":"d2","content":[{"attachment":{"contentType":"application/pdf","data":"JVBERi0="}}]}"#;
+        let e = parse_line(line).unwrap_err();
+        assert_eq!(e.id.as_deref(), Some("d2"));
+        assert!(e.message.contains("application/pdf"), "{}", e.message);
+        let e = parse_line(br#"{"resourceType":"Patient","id":"p"}"#).unwrap_err();
+        assert!(e.message.contains("Patient"));
+        let e = parse_line(b"[1]").unwrap_err();
+        assert!(e.message.contains("not a FHIR resource"));
+    }
+
+    #[test]
+    fn base64_with_line_breaks_decodes() {
+        let whole = b64(b"abcdefgh");
+        let data = format!("{}\n{}", &whole[..4], &whole[4..]);
+        assert_eq!(decode_base64(&data).unwrap(), b"abcdefgh");
+    }
+}

@@ -1,0 +1,215 @@
+//! Opening inputs: the format from the caller or the path, `.gz` read
+//! transparently, `-` for standard input.
+//!
+//! | path                                 | format |
+//! |--------------------------------------|--------|
+//! | a directory                          | [`InputFormat::Text`]: every `.txt` (or `.txt.gz`) file under it |
+//! | `*.jsonl`, `*.json`                  | [`InputFormat::Jsonl`] |
+//! | `*.ndjson`                           | [`InputFormat::Fhir`] (FHIR Bulk Data export files) |
+//! | `*.csv`                              | [`InputFormat::Csv`] |
+//! | `*.txt`                              | [`InputFormat::Text`]: the file is one note |
+//! | anything else, standard input        | [`InputFormat::Jsonl`] |
+//!
+//! A trailing `.gz` is looked through (`notes.jsonl.gz` is JSONL) and the
+//! file is decompressed while read, whatever the format; standard input is
+//! decompressed when it starts with the gzip magic bytes.
+
+use super::{csv, dir, fhir, jsonl, Item};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The input formats docgap reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    /// JSON Lines: one object a line with an id and a text field.
+    Jsonl,
+    /// CSV with a header row; id and text columns chosen by name.
+    Csv,
+    /// Plain text: a directory tree of `.txt` files, or one `.txt` file.
+    Text,
+    /// FHIR Bulk Data NDJSON of DocumentReference resources.
+    Fhir,
+}
+
+impl InputFormat {
+    /// The names accepted by `--input-format`.
+    pub const NAMES: [&'static str; 4] = ["jsonl", "csv", "text", "fhir"];
+
+    /// The format a path implies (see the module table).
+    pub fn of_path(path: &Path) -> InputFormat {
+        if path.is_dir() {
+            return InputFormat::Text;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        match name.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("csv") => InputFormat::Csv,
+            Some("ndjson") => InputFormat::Fhir,
+            Some("txt") => InputFormat::Text,
+            _ => InputFormat::Jsonl,
+        }
+    }
+}
+
+impl FromStr for InputFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "jsonl" | "json" => InputFormat::Jsonl,
+            "csv" => InputFormat::Csv,
+            "text" | "txt" | "dir" => InputFormat::Text,
+            "fhir" | "ndjson" => InputFormat::Fhir,
+            _ => {
+                return Err(format!(
+                    "unknown input format {s:?}; expected one of {}",
+                    InputFormat::NAMES.join(", ")
+                ))
+            }
+        })
+    }
+}
+
+/// How to read the inputs.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// The format of every input; None: from each path.
+    pub format: Option<InputFormat>,
+    /// The id and text field (JSONL) or column (CSV) names.
+    pub fields: jsonl::Fields,
+}
+
+/// An opened input: its records, and its size on disk when known (for a
+/// progress bar; compressed bytes for `.gz`).
+pub struct Opened {
+    /// The records, in order.
+    pub items: Box<dyn Iterator<Item = Item> + Send>,
+    /// Bytes to read, when known.
+    pub size: Option<u64>,
+}
+
+/// Counts the bytes read through it into a shared counter: progress in
+/// input bytes, whatever the format.
+pub struct Counted<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R> Counted<R> {
+    /// Wraps `inner`, adding to `counter`.
+    pub fn new(inner: R, counter: Arc<AtomicU64>) -> Counted<R> {
+        Counted { inner, counter }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// True when `path` names a gzip file.
+pub fn is_gz(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
+/// Buffered reading of `raw`, decompressed when `gz`.
+pub fn decoder<R: Read + Send + 'static>(raw: R, gz: bool) -> Box<dyn BufRead + Send> {
+    const BUF: usize = 1 << 20;
+    if gz {
+        Box::new(BufReader::with_capacity(
+            BUF,
+            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUF, raw)),
+        ))
+    } else {
+        Box::new(BufReader::with_capacity(BUF, raw))
+    }
+}
+
+/// Opens `path` (`-`: standard input) for reading as `config` says. Only
+/// a path that cannot be opened fails; what goes wrong later becomes error
+/// records.
+pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::Result<Opened> {
+    let stdin = path.as_os_str() == "-";
+    let format = config.format.unwrap_or_else(|| {
+        if stdin {
+            InputFormat::Jsonl
+        } else {
+            InputFormat::of_path(path)
+        }
+    });
+    if format == InputFormat::Text && !stdin && path.is_dir() {
+        let (items, size) = dir::read(path, counter)?;
+        return Ok(Opened {
+            items: Box::new(items),
+            size: Some(size),
+        });
+    }
+    let name = if stdin {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let (reader, size): (Box<dyn BufRead + Send>, Option<u64>) = if stdin {
+        let raw = Counted::new(std::io::stdin(), counter);
+        // Standard input may be gzip'd too: sniff the magic bytes.
+        let mut buffered = BufReader::with_capacity(1 << 20, raw);
+        let gz = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+        (decoder(buffered, gz), None)
+    } else {
+        let file = std::fs::File::open(path)?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (decoder(Counted::new(file, counter), is_gz(path)), size)
+    };
+    let fields = config.fields.clone();
+    let items: Box<dyn Iterator<Item = Item> + Send> = match format {
+        InputFormat::Jsonl => Box::new(jsonl::read(reader, name, fields)),
+        InputFormat::Fhir => Box::new(fhir::read(reader, name)),
+        InputFormat::Csv => Box::new(csv::read(reader, name, fields)),
+        InputFormat::Text => Box::new(dir::read_one(reader, name, text_id(path))),
+    };
+    Ok(Opened { items, size })
+}
+
+/// The id of a single text note: its file name without `.gz`.
+fn text_id(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        return "<stdin>".to_string();
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    if is_gz(Path::new(&name)) {
+        name[..name.len() - 3].to_string()
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_follow_the_extension_through_gz() {
+        let f = |p: &str| InputFormat::of_path(Path::new(p));
+        assert_eq!(f("a/notes.jsonl"), InputFormat::Jsonl);
+        assert_eq!(f("notes.JSONL.gz"), InputFormat::Jsonl);
+        assert_eq!(f("NOTEEVENTS.csv.gz"), InputFormat::Csv);
+        assert_eq!(f("DocumentReference.000.ndjson"), InputFormat::Fhir);
+        assert_eq!(f("note.txt"), InputFormat::Text);
+        assert_eq!(f("notes"), InputFormat::Jsonl);
+        assert_eq!("fhir".parse::<InputFormat>(), Ok(InputFormat::Fhir));
+        assert!("xml".parse::<InputFormat>().is_err());
+        assert_eq!(text_id(Path::new("d/n1.txt.gz")), "n1.txt");
+    }
+}
