@@ -181,6 +181,7 @@ fn search_automaton(patterns: &[String]) -> AhoCorasick {
     AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
         .ascii_case_insensitive(true)
+        .start_kind(StartKind::Both)
         .kind(Some(AhoCorasickKind::DFA))
         .build(patterns)
         .expect("lexicon terms form a valid automaton")
@@ -194,7 +195,7 @@ fn search(automaton: &AhoCorasick, text: &str, mut f: impl FnMut(TermMatch)) {
         let Some(m) = automaton.find(input) else {
             break;
         };
-        if is_boundary(text, m.start(), m.end()) {
+        if let Some(m) = bounded_at(automaton, text, m) {
             f(TermMatch {
                 span: Span::new(m.start(), m.end()),
                 pattern: m.pattern().as_u32(),
@@ -203,6 +204,29 @@ fn search(automaton: &AhoCorasick, text: &str, mut f: impl FnMut(TermMatch)) {
         } else {
             at = next_char(text, m.start());
         }
+    }
+}
+
+/// The longest term at `m`'s start whose both sides are word boundaries:
+/// `m` itself, or a shorter term beginning where it does ("metatarsal" in
+/// "metatarsal heads" when "metatarsal head" is a term).
+fn bounded_at(
+    automaton: &AhoCorasick,
+    text: &str,
+    mut m: aho_corasick::Match,
+) -> Option<aho_corasick::Match> {
+    let bytes = text.as_bytes();
+    loop {
+        if is_boundary(text, m.start(), m.end()) {
+            return Some(m);
+        }
+        if m.end() - m.start() <= 1 {
+            return None;
+        }
+        let input = Input::new(bytes)
+            .span(m.start()..m.end() - 1)
+            .anchored(Anchored::Yes);
+        m = automaton.find(input)?;
     }
 }
 
@@ -338,9 +362,11 @@ impl AnchoredDfa {
                 if dfa.is_dead(sid) {
                     break;
                 }
-                if dfa.is_match(sid) {
+                if dfa.is_match(sid) && right_bounded(text, next) {
                     // Match states may also carry shorter terms that end
                     // here but began later: only a term begun at `from` counts.
+                    // A term that would cut a word ("metatarsal head" in
+                    // "metatarsal heads") leaves the shorter one standing.
                     best = (0..dfa.match_len(sid))
                         .map(|k| dfa.match_pattern(sid, k))
                         .filter(|&p| dfa.pattern_len(p) == fed)
@@ -611,6 +637,19 @@ mod tests {
                 at -= 1;
             }
             at
+        }
+    }
+
+    #[test]
+    fn a_longer_term_that_cuts_a_word_leaves_the_shorter_one() {
+        for m in [
+            Matcher::from_terms(&["metatarsal", "metatarsal head"]),
+            Matcher::from_terms(&["metatarsal", "metatarsal head", "  "]),
+        ] {
+            assert_eq!(
+                found(&m, "R 1st metatarsal heads; metatarsal head."),
+                ["metatarsal", "metatarsal head"]
+            );
         }
     }
 
