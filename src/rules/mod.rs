@@ -162,6 +162,14 @@ impl<'a> Facts<'a> {
             .map(|(i, f)| (i as u32, f))
     }
 
+    /// The mentions of the infection, the assessment's first, so a flag
+    /// about the diagnosis points at the sentence a coder would query.
+    fn diagnosis_evidence(&self) -> Vec<u32> {
+        let mut v = self.conditions.clone();
+        v.sort_by_key(|&i| (self.f(i).section != SectionKind::Assessment, i));
+        v
+    }
+
     fn condition_sentences(&self) -> BTreeSet<u32> {
         self.conditions
             .iter()
@@ -576,7 +584,7 @@ fn m86_code(
                     out,
                     FlagId::AcuityNotDocumented,
                     "Osteomyelitis is documented without acuity. Please document whether it is acute, subacute or chronic; otherwise it is coded M86.9.",
-                    facts.conditions.clone(),
+                    facts.diagnosis_evidence(),
                 );
                 "M86.9".to_string()
             }
@@ -594,7 +602,7 @@ fn m86_code(
                                 out,
                                 FlagId::RouteNotDocumented,
                                 "Chronic osteomyelitis without a documented route. Was the infection hematogenous (blood-borne)? If so, please document it; otherwise it is coded M86.6-.",
-                                facts.conditions.clone(),
+                                facts.diagnosis_evidence(),
                             );
                         }
                         "M86.6"
@@ -668,7 +676,7 @@ fn organism_codes(facts: &Facts, out: &mut Outcome) {
                 out,
                 FlagId::OrganismNotDocumented,
                 "No organism and no culture result are documented. Please document the bone, blood or wound culture result (or that cultures were not obtained).",
-                Vec::new(),
+                facts.diagnosis_evidence(),
             );
         }
         return;
