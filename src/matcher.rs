@@ -286,15 +286,9 @@ impl AnchoredDfa {
             let b = bytes[at];
             if b.is_ascii_alphanumeric() {
                 if (at == 0 || !prev_is_alnum(text, at)) && self.starts[b as usize] {
-                    if let Some((end, pattern)) = self.walk(text, at, &mut collapse) {
-                        if right_bounded(text, end) {
-                            f(TermMatch {
-                                span: Span::new(at, end),
-                                pattern,
-                            });
-                            at = end;
-                            continue;
-                        }
+                    if let Some(end) = self.emit(text, at, &mut collapse, f) {
+                        at = end;
+                        continue;
                     }
                 }
                 // The rest of the word: no match may begin inside it.
@@ -307,19 +301,34 @@ impl AnchoredDfa {
             // A continuation byte never begins a term, so `at` is on a
             // character boundary whenever a walk starts.
             if self.starts[b as usize] && !(is_word_byte(b) && at > 0 && prev_is_alnum(text, at)) {
-                if let Some((end, pattern)) = self.walk(text, at, &mut collapse) {
-                    if right_bounded(text, end) {
-                        f(TermMatch {
-                            span: Span::new(at, end),
-                            pattern,
-                        });
-                        at = end;
-                        continue;
-                    }
+                if let Some(end) = self.emit(text, at, &mut collapse, f) {
+                    at = end;
+                    continue;
                 }
             }
             at += 1;
         }
+    }
+
+    /// Reports the longest word-bounded term starting at `at`, if any, and
+    /// returns its end.
+    #[inline]
+    fn emit(
+        &self,
+        text: &str,
+        at: usize,
+        collapse: &mut Option<bool>,
+        f: &mut impl FnMut(TermMatch),
+    ) -> Option<usize> {
+        let (end, pattern) = self.walk(text, at, collapse)?;
+        if !right_bounded(text, end) {
+            return None;
+        }
+        f(TermMatch {
+            span: Span::new(at, end),
+            pattern,
+        });
+        Some(end)
     }
 
     /// The longest term starting at `from`: its end in `text` and pattern.
