@@ -58,7 +58,7 @@ fn csv_columns_by_name_with_quoted_multiline_text_as_noteevents() {
          175,13702,Nursing,\"Pt \"\"comfortable\"\", no complaints.\"\n\
          176,13702\n"
     );
-    std::fs::write(&path, csv).unwrap();
+    std::fs::write(&path, &csv).unwrap();
     let out = docgap(
         &[
             "scan",
@@ -83,8 +83,12 @@ fn csv_columns_by_name_with_quoted_multiline_text_as_noteevents() {
     assert_eq!(recs[2]["id"], "176");
     assert_eq!(
         recs[2]["error"]["location"],
-        format!("{}:6", path.display()),
-        "the line the record starts on"
+        format!(
+            "{}:6 (byte {})",
+            path.display(),
+            csv.find("176,13702").unwrap()
+        ),
+        "the line the record starts on, and its byte offset"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -130,7 +134,7 @@ fn fhir_document_references_decode_text_and_report_other_attachments() {
         serde_json::json!({"resourceType": "Patient", "id": "p1"}),
     ];
     let text: String = lines.iter().map(|l| l.to_string() + "\n").collect();
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, &text).unwrap();
     let out = docgap(&["scan", s(&path)], b"");
     assert_eq!(out.status.code(), Some(2));
     let recs = records(&out);
@@ -149,9 +153,10 @@ fn fhir_document_references_decode_text_and_report_other_attachments() {
         .as_str()
         .unwrap()
         .contains("application/pdf"));
+    let third = text.len() - lines[2].to_string().len() - 1;
     assert_eq!(
         recs[2]["error"]["location"],
-        format!("{}:3", path.display())
+        format!("{}:3 (byte {third})", path.display())
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -173,7 +178,12 @@ fn gzip_is_read_through_for_files_and_standard_input() {
     assert_eq!(recs[0]["codes"][0]["code"], "M86.552");
     assert_eq!(
         recs[1]["error"]["location"],
-        format!("{}:2", path.display())
+        format!(
+            "{}:2 (byte {})",
+            path.display(),
+            jsonl.find("{broken").unwrap()
+        ),
+        "the byte offset in the decompressed stream"
     );
     assert_eq!(from_stdin.stdout, plain.stdout);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -256,14 +266,15 @@ fn csv_output_and_summary() {
             "n_flags",
             "n_findings",
             "n_warnings",
-            "error"
+            "error",
+            "warnings"
         ]
     );
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3);
     assert_eq!(&rows[0][1], "M86.552;B95.62");
     assert!(rows[1][2].contains("LATERALITY_MISSING"), "{:?}", &rows[1]);
-    assert!(rows[2][7].starts_with("<stdin>:3: "));
+    assert!(rows[2][7].starts_with("<stdin>:3 (byte "), "{:?}", &rows[2]);
     let err = String::from_utf8_lossy(&out.stderr);
     for want in [
         "notes: 3",

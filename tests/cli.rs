@@ -53,13 +53,19 @@ fn a_malformed_line_yields_an_error_record_and_the_rest_still_comes_out() {
         recs[0]["codes"][0]["description"],
         "Other chronic hematogenous osteomyelitis, left femur"
     );
-    assert_eq!(recs[1]["error"]["location"], "<stdin>:2");
+    assert_eq!(
+        recs[1]["error"]["location"],
+        format!("<stdin>:2 (byte {})", input.find("{not json").unwrap())
+    );
     assert!(recs[1]["error"]["message"]
         .as_str()
         .unwrap()
         .contains("JSON"));
     assert_eq!(recs[2]["id"], "c");
-    assert_eq!(recs[2]["error"]["location"], "<stdin>:3");
+    assert_eq!(
+        recs[2]["error"]["location"],
+        format!("<stdin>:3 (byte {})", input.find(r#"{"id": "c""#).unwrap())
+    );
     assert_eq!(recs[3]["id"], "d");
     assert_eq!(recs[3]["codes"].as_array().unwrap().len(), 0);
 }

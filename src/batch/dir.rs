@@ -5,8 +5,15 @@
 //! (`2024/05/n-001.txt`); files are read in byte order of their relative
 //! paths, so the output order is the same on every machine. A file or a
 //! directory that cannot be read yields an error record located at its
-//! path. Other files are ignored; symbolic links to directories are not
-//! followed (no cycles).
+//! path, and the run goes on: a file without read permission, a dangling
+//! symbolic link, a `.txt` name on something that is not a regular file
+//! (a FIFO would block the run forever, a device never end), a `.txt.gz`
+//! that is not gzip or is cut short. Other files are ignored; symbolic
+//! links to directories are not followed (no cycles).
+//!
+//! A file is read only up to the reader's byte limit: a huge file costs
+//! the limit, not its size. Text that is not UTF-8 is decoded lossily
+//! with a warning.
 
 use super::source::{decoder, is_gz, Counted};
 use super::{Item, Note};
@@ -67,23 +74,97 @@ fn id_of(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// The text of a note file, decoded lossily with a warning when it is not
-/// UTF-8.
-fn decode(bytes: Vec<u8>) -> (String, Vec<String>) {
-    match String::from_utf8(bytes) {
-        Ok(s) => (s, Vec::new()),
-        Err(e) => (
-            String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            vec!["text is not valid UTF-8: decoded lossily".to_string()],
-        ),
+/// Reads a note of at most `max` bytes from `r`: its text and warnings
+/// (lossy decoding, truncation; `size` is the whole size when known).
+fn read_note(
+    r: &mut dyn Read,
+    max: usize,
+    size: Option<u64>,
+) -> std::io::Result<(String, Vec<String>)> {
+    let mut bytes = Vec::new();
+    // A few bytes past the limit, to cut at a character boundary and to
+    // know whether there was more.
+    let want = (max as u64).saturating_add(4);
+    r.take(want).read_to_end(&mut bytes)?;
+    let cut = super::floor_utf8_cut(&bytes, max);
+    let truncated = cut < bytes.len();
+    bytes.truncate(cut);
+    let (mut text, lossy) = super::decode_lossy(bytes);
+    let mut warnings: Vec<String> = lossy.into_iter().collect();
+    if truncated || text.len() > max {
+        text.truncate(super::floor_char_boundary(&text, max));
+        warnings.push(super::truncation_warning(size, text.len(), max));
+    }
+    Ok((text, warnings))
+}
+
+/// What a path is, when it is not a regular file.
+fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() {
+        return None;
+    }
+    if t.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a FIFO");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return Some("a device");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// One file of the tree as an item.
+fn read_file(root: &Path, path: &Path, counter: &Arc<AtomicU64>, max: usize) -> Item {
+    let location = path.display().to_string();
+    let id = id_of(root, path);
+    // Metadata follows symbolic links: a dangling one fails here.
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return Item::error(location, Some(id), format!("cannot read the file: {e}")),
+    };
+    if let Some(what) = not_regular(&meta) {
+        return Item::error(
+            location,
+            Some(id),
+            format!("cannot read the file: it is {what}, not a regular file"),
+        );
+    }
+    let gz = is_gz(path);
+    let read = std::fs::File::open(path).and_then(|f| {
+        let mut r = decoder(Counted::new(f, counter.clone()), gz);
+        read_note(&mut r, max, (!gz).then_some(meta.len()))
+    });
+    match read {
+        Ok((text, warnings)) => Item {
+            location,
+            note: Ok(Note {
+                id,
+                text,
+                assigned_codes: None,
+                warnings,
+            }),
+        },
+        Err(e) => Item::error(location, Some(id), format!("read error: {e}")),
     }
 }
 
-/// The `.txt` files under `root`, as items in path order, and their total
-/// size on disk. Fails only when `root` itself cannot be listed.
+/// The `.txt` files under `root`, as items in path order, each note at
+/// most `max_note_bytes` bytes, and their total size on disk. Fails only
+/// when `root` itself cannot be listed.
 pub fn read(
     root: &Path,
     counter: Arc<AtomicU64>,
+    max_note_bytes: usize,
 ) -> std::io::Result<(impl Iterator<Item = Item> + Send, u64)> {
     std::fs::read_dir(root)?;
     let mut entries = Vec::new();
@@ -96,58 +177,32 @@ pub fn read(
             None,
             format!("cannot list directory: {e}"),
         ),
-        Entry::File(path) => {
-            let location = path.display().to_string();
-            let id = id_of(&root, &path);
-            let read = std::fs::File::open(&path).and_then(|f| {
-                let mut bytes = Vec::new();
-                decoder(Counted::new(f, counter.clone()), is_gz(&path)).read_to_end(&mut bytes)?;
-                Ok(bytes)
-            });
-            match read {
-                Ok(bytes) => {
-                    let (text, warnings) = decode(bytes);
-                    Item {
-                        location,
-                        note: Ok(Note {
-                            id,
-                            text,
-                            assigned_codes: None,
-                            warnings,
-                        }),
-                    }
-                }
-                Err(e) => Item::error(location, Some(id), format!("read error: {e}")),
-            }
-        }
+        Entry::File(path) => read_file(&root, &path, &counter, max_note_bytes),
     });
     Ok((items, size))
 }
 
 /// One plain-text note from `reader` (a single `.txt` file, or standard
-/// input with `--input-format text`).
+/// input with `--input-format text`), at most `max_note_bytes` bytes.
 pub fn read_one(
     reader: Box<dyn BufRead + Send>,
     name: String,
     id: String,
+    max_note_bytes: usize,
 ) -> impl Iterator<Item = Item> + Send {
     let mut reader = Some(reader);
     std::iter::from_fn(move || {
         let mut r = reader.take()?;
-        let mut bytes = Vec::new();
-        Some(match r.read_to_end(&mut bytes) {
-            Ok(_) => {
-                let (text, warnings) = decode(bytes);
-                Item {
-                    location: name.clone(),
-                    note: Ok(Note {
-                        id: id.clone(),
-                        text,
-                        assigned_codes: None,
-                        warnings,
-                    }),
-                }
-            }
+        Some(match read_note(&mut r, max_note_bytes, None) {
+            Ok((text, warnings)) => Item {
+                location: name.clone(),
+                note: Ok(Note {
+                    id: id.clone(),
+                    text,
+                    assigned_codes: None,
+                    warnings,
+                }),
+            },
             Err(e) => Item::error(name.clone(), Some(id.clone()), format!("read error: {e}")),
         })
     })

@@ -9,47 +9,99 @@
 //! a `url` without inline data) are reported: as a warning on the result
 //! when a text attachment was read, or in the record's error when none was,
 //! never silently dropped. A line that is not a DocumentReference becomes an
-//! error record.
+//! error record. Lines are located, and their encoding damage repaired, as
+//! in [`super::jsonl`]; only as much base64 is decoded as the reader's byte
+//! limit keeps.
 
-use super::jsonl::read_lines;
+use super::jsonl::{read_lines, repair};
 use super::{Item, Note, ReadError};
 use base64::Engine as _;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::io::BufRead;
 
 #[derive(Deserialize)]
-struct Resource {
+struct Resource<'a> {
     #[serde(rename = "resourceType")]
     resource_type: Option<String>,
     id: Option<String>,
-    #[serde(default)]
-    content: Vec<Content>,
+    #[serde(default, borrow)]
+    content: Vec<Content<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Content {
-    attachment: Option<Attachment>,
+struct Content<'a> {
+    #[serde(borrow)]
+    attachment: Option<Attachment<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Attachment {
+struct Attachment<'a> {
     #[serde(rename = "contentType")]
     content_type: Option<String>,
-    data: Option<String>,
+    /// Borrowed from the line: base64 has no escapes, so a huge
+    /// attachment is not copied before it is decoded.
+    #[serde(borrow)]
+    data: Option<Cow<'a, str>>,
     url: Option<String>,
 }
 
-/// Reads FHIR NDJSON from `reader`; `name` is used in locations.
+/// Reads FHIR NDJSON from `reader`, keeping whole notes; see [`read_with`].
 pub fn read<R: BufRead>(reader: R, name: String) -> impl Iterator<Item = Item> {
-    read_lines(reader, name, parse_line)
+    read_with(reader, name, usize::MAX)
 }
 
-/// Parses one NDJSON line into a note.
+/// Reads FHIR NDJSON from `reader`; `name` is used in locations; notes
+/// keep at most `max_note_bytes` bytes of text. One item per non-blank
+/// line, as [`super::jsonl::read_with`].
+pub fn read_with<R: BufRead>(
+    reader: R,
+    name: String,
+    max_note_bytes: usize,
+) -> impl Iterator<Item = Item> {
+    read_lines(reader, name, move |line| parse_record(line, max_note_bytes))
+}
+
+/// Parses one NDJSON line into a note, keeping the whole text.
 pub fn parse_line(line: &[u8]) -> Result<Note, ReadError> {
-    let r: Resource = serde_json::from_slice(line).map_err(|e| ReadError {
-        id: None,
-        message: format!("not a FHIR resource: {e}"),
-    })?;
+    parse_record(line, usize::MAX)
+}
+
+/// Parses one NDJSON line into a note of at most `max_note_bytes` bytes.
+pub fn parse_record(line: &[u8], max_note_bytes: usize) -> Result<Note, ReadError> {
+    match serde_json::from_slice::<Resource>(line) {
+        Ok(r) => resource_note(r, max_note_bytes, Vec::new()),
+        Err(e) => {
+            let cut = e.is_eof() && !line.ends_with(b"\n");
+            let Some((repaired, warnings)) = repair(line) else {
+                return Err(ReadError {
+                    id: None,
+                    message: if cut {
+                        format!("truncated record: the input ends in the middle of it ({e})")
+                    } else {
+                        format!("not a FHIR resource: {e}")
+                    },
+                });
+            };
+            match serde_json::from_slice::<Resource>(&repaired) {
+                Ok(r) => resource_note(r, max_note_bytes, warnings),
+                Err(e) => Err(ReadError {
+                    id: None,
+                    message: format!(
+                        "not a FHIR resource: {e} (after repairing: {})",
+                        warnings.join("; ")
+                    ),
+                }),
+            }
+        }
+    }
+}
+
+fn resource_note(
+    r: Resource<'_>,
+    max_note_bytes: usize,
+    mut warnings: Vec<String>,
+) -> Result<Note, ReadError> {
     match r.resource_type.as_deref() {
         Some("DocumentReference") => {}
         other => {
@@ -71,7 +123,9 @@ pub fn parse_line(line: &[u8]) -> Result<Note, ReadError> {
     let mut text = String::new();
     let mut read_any = false;
     let mut skipped: Vec<String> = Vec::new();
-    let mut warnings = Vec::new();
+    // The whole note's size, when some of it is not decoded.
+    let mut full: u64 = 0;
+    let mut cut = false;
     for (i, c) in r.content.iter().enumerate() {
         let Some(a) = &c.attachment else {
             skipped.push(format!("content[{i}] has no attachment"));
@@ -94,21 +148,29 @@ pub fn parse_line(line: &[u8]) -> Result<Note, ReadError> {
             ));
             continue;
         };
-        let bytes = match decode_base64(data) {
+        // Room left for this part, and a few bytes to cut at a character.
+        let room = max_note_bytes.saturating_sub(text.len() + if read_any { 2 } else { 0 });
+        let (bytes, size) = match decode_base64(data, room.saturating_add(4)) {
             Ok(b) => b,
             Err(e) => {
                 skipped.push(format!("content[{i}]: data is not base64: {e}"));
                 continue;
             }
         };
+        full += size + if read_any { 2 } else { 0 };
+        let mut bytes = bytes;
+        if bytes.len() > room {
+            // Cut where a character starts, so the cut is not mistaken
+            // for bad UTF-8.
+            bytes.truncate(super::floor_utf8_cut(&bytes, room));
+            cut = true;
+        }
         let part = match charset(params).as_deref() {
             Some("iso-8859-1" | "latin1" | "latin-1") => bytes.iter().map(|&b| b as char).collect(),
             _ => match String::from_utf8(bytes) {
                 Ok(s) => s,
                 Err(e) => {
-                    warnings.push(format!(
-                        "content[{i}]: text is not valid UTF-8: decoded lossily"
-                    ));
+                    warnings.push(format!("content[{i}]: {}", super::lossy_warning(None)));
                     String::from_utf8_lossy(e.as_bytes()).into_owned()
                 }
             },
@@ -131,6 +193,14 @@ pub fn parse_line(line: &[u8]) -> Result<Note, ReadError> {
         });
     }
     warnings.extend(skipped);
+    if cut || text.len() > max_note_bytes {
+        text.truncate(super::floor_char_boundary(&text, max_note_bytes));
+        warnings.push(super::truncation_warning(
+            Some(full.max(text.len() as u64)),
+            text.len(),
+            max_note_bytes,
+        ));
+    }
     Ok(Note {
         id,
         text,
@@ -149,18 +219,29 @@ fn charset(params: &str) -> Option<String> {
 }
 
 /// Standard base64; FHIR allows whitespace inside, which is skipped.
-fn decode_base64(data: &str) -> Result<Vec<u8>, base64::DecodeError> {
+/// Decodes at most about `max` bytes (whole 4-character groups from the
+/// start) and returns them with the size of the whole decoded data.
+fn decode_base64(data: &str, max: usize) -> Result<(Vec<u8>, u64), base64::DecodeError> {
     let engine = base64::engine::general_purpose::STANDARD;
-    match engine.decode(data) {
-        Ok(b) => Ok(b),
-        Err(e) => {
-            if !data.bytes().any(|b| b.is_ascii_whitespace()) {
-                return Err(e);
-            }
-            let compact: Vec<u8> = data.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-            engine.decode(compact)
-        }
+    let compact: Cow<[u8]> = if data.bytes().any(|b| b.is_ascii_whitespace()) {
+        data.bytes()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        data.as_bytes().into()
+    };
+    let padding = compact.iter().rev().take(2).filter(|&&b| b == b'=').count();
+    let size = (compact.len() / 4 * 3).saturating_sub(padding) as u64;
+    let groups = max.div_ceil(3).saturating_add(1);
+    let take = groups.saturating_mul(4);
+    if take < compact.len() {
+        // A prefix of whole groups holds no padding and decodes alone.
+        return Ok((engine.decode(&compact[..take])?, size));
     }
+    let bytes = engine.decode(&compact[..])?;
+    let n = bytes.len() as u64;
+    Ok((bytes, n))
 }
 
 #[cfg(test)]
@@ -209,6 +290,8 @@ mod tests {
     fn base64_with_line_breaks_decodes() {
         let whole = b64(b"abcdefgh");
         let data = format!("{}\n{}", &whole[..4], &whole[4..]);
-        assert_eq!(decode_base64(&data).unwrap(), b"abcdefgh");
+        assert_eq!(decode_base64(&data, usize::MAX).unwrap().0, b"abcdefgh");
+        let (prefix, size) = decode_base64(&whole, 2).unwrap();
+        assert_eq!((&prefix[..], size), (&b"abcdef"[..], 8));
     }
 }

@@ -1,8 +1,29 @@
 //! JSON Lines input: one object per line with an id, a text and optional
 //! assigned codes; other fields are ignored, so gold files are valid input.
+//!
+//! Exports are dirty, and a line that is JSON but for its encoding is read
+//! rather than refused, with a warning that says what was done:
+//!
+//! - bytes that are not UTF-8 are replaced with U+FFFD (spans then refer
+//!   to the decoded text);
+//! - a raw control character inside a string (a NUL, a tab) is taken as
+//!   the character it is; an invalid escape (`C:\temp`) as its two
+//!   characters; an unpaired surrogate escape (`\ud83d` alone) as U+FFFD.
+//!
+//! A line that is still not a JSON object, or whose fields have the wrong
+//! types, is an error record. A last line cut off by the end of the input
+//! (a truncated export) says so. Blank lines are skipped; a UTF-8
+//! byte-order mark at the start of the input is ignored.
+//!
+//! The text is unescaped straight from the line (serde_json's raw value),
+//! keeping at most the reader's byte limit: a 200 MB note costs the line
+//! plus the kept text, not three copies.
 
-use super::{Item, Note, ReadError};
+use super::{location, truncation_warning, Item, Note, ReadError};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::Value;
+use std::fmt;
 use std::io::BufRead;
 
 /// Field names to read.
@@ -23,48 +44,202 @@ impl Default for Fields {
     }
 }
 
-/// Parses one line into a note.
+/// The fields of one line, before their types are checked.
+#[derive(Default)]
+struct Raw<'a> {
+    id: Option<Value>,
+    text: Option<&'a RawValue>,
+    codes: Option<Value>,
+}
+
+/// Which of the wanted fields a key names (several, when the options give
+/// two of them the same name).
+struct Roles {
+    id: bool,
+    text: bool,
+    codes: bool,
+}
+
+struct KeySeed<'f>(&'f Fields);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Roles;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Roles, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed<'_> {
+    type Value = Roles;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: de::Error>(self, k: &str) -> Result<Roles, E> {
+        Ok(Roles {
+            id: k == self.0.id,
+            text: k == self.0.text,
+            codes: k == "assigned_codes",
+        })
+    }
+}
+
+/// Reads one object keeping only the wanted fields (the last of repeated
+/// keys, as a JSON map would); the others are skipped unparsed.
+struct RecordSeed<'f>(&'f Fields);
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Raw<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Raw<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = Raw<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
+        let mut raw = Raw::default();
+        while let Some(roles) = map.next_key_seed(KeySeed(self.0))? {
+            if roles.text {
+                let v: &'de RawValue = map.next_value()?;
+                if roles.id || roles.codes {
+                    let value: Value = serde_json::from_str(v.get()).map_err(de::Error::custom)?;
+                    if roles.id {
+                        raw.id = Some(value.clone());
+                    }
+                    if roles.codes {
+                        raw.codes = Some(value);
+                    }
+                }
+                raw.text = Some(v);
+            } else if roles.id || roles.codes {
+                let value: Value = map.next_value()?;
+                if roles.id && roles.codes {
+                    raw.codes = Some(value.clone());
+                }
+                if roles.id {
+                    raw.id = Some(value);
+                } else {
+                    raw.codes = Some(value);
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(raw)
+    }
+}
+
+/// Parses one line into a note, keeping the whole text.
 pub fn parse_line(line: &[u8], fields: &Fields) -> Result<Note, ReadError> {
-    let value: Value = serde_json::from_slice(line).map_err(|e| ReadError {
-        id: None,
-        message: format!("not a JSON object: {e}"),
-    })?;
-    let Value::Object(obj) = value else {
-        return Err(ReadError {
-            id: None,
-            message: "not a JSON object".into(),
-        });
+    parse_record(line, fields, usize::MAX)
+}
+
+/// Parses one line (with or without its line break) into a note whose text
+/// keeps at most `max_note_bytes` bytes (a warning says when it was cut).
+pub fn parse_record(
+    line: &[u8],
+    fields: &Fields,
+    max_note_bytes: usize,
+) -> Result<Note, ReadError> {
+    match parse_raw(line, fields) {
+        Ok(raw) => note(raw, fields, max_note_bytes, Vec::new()),
+        Err(e) => {
+            // Repair only what an encoding broke, then read it again.
+            let Some((repaired, warnings)) = repair(line) else {
+                return Err(syntax_error(line, &e));
+            };
+            match parse_raw(&repaired, fields) {
+                Ok(raw) => note(raw, fields, max_note_bytes, warnings),
+                Err(e2) => Err(ReadError {
+                    message: format!(
+                        "{} (after repairing: {})",
+                        syntax_error(&repaired, &e2).message,
+                        warnings.join("; ")
+                    ),
+                    id: None,
+                }),
+            }
+        }
+    }
+}
+
+fn parse_raw<'a>(line: &'a [u8], fields: &Fields) -> serde_json::Result<Raw<'a>> {
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let raw = RecordSeed(fields).deserialize(&mut de)?;
+    de.end()?;
+    Ok(raw)
+}
+
+/// The error record's message for a line serde_json refused.
+fn syntax_error(line: &[u8], e: &serde_json::Error) -> ReadError {
+    let message = if e.is_data() {
+        // Valid JSON, but not an object.
+        match serde_json::from_slice::<Value>(line) {
+            Ok(v) => format!("not a JSON object: found {}", kind(&v)),
+            Err(_) => format!("not a JSON object: {e}"),
+        }
+    } else if e.is_eof() && !line.ends_with(b"\n") {
+        format!("truncated record: the input ends in the middle of it ({e})")
+    } else {
+        format!("not a JSON object: {e}")
     };
-    let id = match obj.get(&fields.id) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
+    ReadError { id: None, message }
+}
+
+fn note(
+    raw: Raw<'_>,
+    fields: &Fields,
+    max_note_bytes: usize,
+    mut warnings: Vec<String>,
+) -> Result<Note, ReadError> {
+    let id = match raw.id {
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
         Some(other) => {
             return Err(ReadError {
                 id: None,
                 message: format!(
                     "field {:?} must be a string or number, found {}",
                     fields.id,
-                    kind(other)
+                    kind(&other)
                 ),
             })
         }
-        None => None,
+        None => {
+            return Err(ReadError {
+                id: None,
+                message: format!("missing field {:?}", fields.id),
+            })
+        }
     };
-    let Some(id) = id else {
-        return Err(ReadError {
-            id: None,
-            message: format!("missing field {:?}", fields.id),
-        });
-    };
-    let text = match obj.get(&fields.text) {
-        Some(Value::String(s)) => s.clone(),
+    let text = match raw.text.map(RawValue::get) {
+        Some(json) if json.starts_with('"') => {
+            let u = unescape(&json[1..json.len() - 1], max_note_bytes);
+            if u.lone_surrogates > 0 {
+                warnings.push(format!(
+                    "{} unpaired surrogate escape(s) in the text read as U+FFFD",
+                    u.lone_surrogates
+                ));
+            }
+            if u.text.len() < u.full_len {
+                warnings.push(truncation_warning(
+                    Some(u.full_len as u64),
+                    u.text.len(),
+                    max_note_bytes,
+                ));
+            }
+            u.text
+        }
         Some(other) => {
             return Err(ReadError {
                 id: Some(id),
                 message: format!(
                     "field {:?} must be a string, found {}",
                     fields.text,
-                    kind(other)
+                    raw_kind(other)
                 ),
             })
         }
@@ -75,19 +250,19 @@ pub fn parse_line(line: &[u8], fields: &Fields) -> Result<Note, ReadError> {
             })
         }
     };
-    let assigned_codes = match obj.get("assigned_codes") {
+    let assigned_codes = match raw.codes {
         None | Some(Value::Null) => None,
         Some(Value::Array(a)) => {
             let mut codes = Vec::with_capacity(a.len());
             for v in a {
                 match v {
-                    Value::String(s) => codes.push(s.clone()),
+                    Value::String(s) => codes.push(s),
                     other => {
                         return Err(ReadError {
                             id: Some(id),
                             message: format!(
                                 "assigned_codes must hold strings, found {}",
-                                kind(other)
+                                kind(&other)
                             ),
                         })
                     }
@@ -98,7 +273,7 @@ pub fn parse_line(line: &[u8], fields: &Fields) -> Result<Note, ReadError> {
         Some(other) => {
             return Err(ReadError {
                 id: Some(id),
-                message: format!("assigned_codes must be an array, found {}", kind(other)),
+                message: format!("assigned_codes must be an array, found {}", kind(&other)),
             })
         }
     };
@@ -106,7 +281,7 @@ pub fn parse_line(line: &[u8], fields: &Fields) -> Result<Note, ReadError> {
         id,
         text,
         assigned_codes,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -121,15 +296,278 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Reads JSON Lines from `reader`; `name` is used in locations. Blank lines
-/// are skipped; a line that is not JSON becomes an error item; a read error
-/// becomes one error item and ends the stream.
-pub fn read<R: BufRead>(reader: R, name: String, fields: Fields) -> impl Iterator<Item = Item> {
-    read_lines(reader, name, move |line| parse_line(line, &fields))
+/// The kind of a raw JSON value, from its first character (it is valid).
+fn raw_kind(json: &str) -> &'static str {
+    match json.as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
+    }
 }
 
+/// A JSON string's content, decoded.
+pub(crate) struct Unescaped {
+    /// The decoded text, at most the limit given.
+    pub text: String,
+    /// The length of the whole decoded text.
+    pub full_len: usize,
+    /// Unpaired surrogate escapes, decoded as U+FFFD.
+    pub lone_surrogates: usize,
+}
+
+/// Decodes the content of a JSON string (between its quotes, escapes as
+/// serde_json has validated them), keeping at most `max` bytes, cut at a
+/// character boundary. An unpaired surrogate escape becomes U+FFFD; a
+/// malformed escape (not possible after validation) is kept as written.
+pub(crate) fn unescape(s: &str, max: usize) -> Unescaped {
+    let b = s.as_bytes();
+    let mut out = Keep {
+        text: String::with_capacity(s.len().min(max)),
+        max,
+        full: 0,
+        cut: false,
+    };
+    let mut lone = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let Some(p) = memchr::memchr(b'\\', &b[i..]) else {
+            out.push(&s[i..]);
+            break;
+        };
+        out.push(&s[i..i + p]);
+        i += p;
+        // b[i] is the backslash.
+        let simple = match b.get(i + 1) {
+            Some(b'"') => Some('"'),
+            Some(b'\\') => Some('\\'),
+            Some(b'/') => Some('/'),
+            Some(b'b') => Some('\u{8}'),
+            Some(b'f') => Some('\u{c}'),
+            Some(b'n') => Some('\n'),
+            Some(b'r') => Some('\r'),
+            Some(b't') => Some('\t'),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            out.push(c.encode_utf8(&mut [0; 4]));
+            i += 2;
+            continue;
+        }
+        let Some(hi) = hex4(b, i) else {
+            // Not an escape serde_json would pass: keep the backslash.
+            out.push("\\");
+            i += 1;
+            continue;
+        };
+        i += 6;
+        let c = match hi {
+            0xD800..=0xDBFF => match hex4(b, i) {
+                Some(lo @ 0xDC00..=0xDFFF) => {
+                    i += 6;
+                    char::from_u32(0x10000 + ((hi as u32 - 0xD800) << 10) + (lo as u32 - 0xDC00))
+                }
+                _ => None,
+            },
+            _ => char::from_u32(hi as u32),
+        };
+        let c = c.unwrap_or_else(|| {
+            lone += 1;
+            '\u{fffd}'
+        });
+        out.push(c.encode_utf8(&mut [0; 4]));
+    }
+    Unescaped {
+        full_len: out.full,
+        text: out.text,
+        lone_surrogates: lone,
+    }
+}
+
+/// The value of `\uXXXX` at `b[i..]`, if that is what is there.
+fn hex4(b: &[u8], i: usize) -> Option<u16> {
+    if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
+        return None;
+    }
+    let digits = std::str::from_utf8(b.get(i + 2..i + 6)?).ok()?;
+    if !digits.bytes().all(|d| d.is_ascii_hexdigit()) {
+        return None;
+    }
+    u16::from_str_radix(digits, 16).ok()
+}
+
+/// Appends text up to a byte limit, counting what would have followed.
+struct Keep {
+    text: String,
+    max: usize,
+    full: usize,
+    cut: bool,
+}
+
+impl Keep {
+    fn push(&mut self, piece: &str) {
+        self.full += piece.len();
+        if self.cut {
+            return;
+        }
+        let room = self.max - self.text.len();
+        if piece.len() <= room {
+            self.text.push_str(piece);
+        } else {
+            self.text
+                .push_str(&piece[..super::floor_char_boundary(piece, room)]);
+            // Nothing after a cut, or a later short character could fit
+            // and the kept text would not be a prefix.
+            self.cut = true;
+        }
+    }
+}
+
+/// Repairs a line that is JSON but for its encoding: invalid UTF-8
+/// decoded lossily, then, inside strings, raw control characters escaped,
+/// invalid escapes kept as text, unpaired surrogate escapes replaced with
+/// `\ufffd`. Returns the repaired line and a warning per kind of repair,
+/// or None when there was nothing to repair.
+pub(crate) fn repair(line: &[u8]) -> Option<(Vec<u8>, Vec<String>)> {
+    let mut warnings = Vec::new();
+    let decoded: std::borrow::Cow<str> = match std::str::from_utf8(line) {
+        Ok(s) => s.into(),
+        Err(e) => {
+            warnings.push(super::lossy_warning(Some(e.valid_up_to())));
+            String::from_utf8_lossy(line)
+        }
+    };
+    let b = decoded.as_bytes();
+    let mut out = Vec::with_capacity(b.len() + 16);
+    let mut controls = 0usize;
+    let mut first_control = None;
+    let mut bad_escapes = 0usize;
+    let mut lone = 0usize;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if !in_string {
+            if c == b'"' {
+                in_string = true;
+            }
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_string = false;
+                out.push(c);
+                i += 1;
+            }
+            b'\\' => match b.get(i + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                    out.extend_from_slice(&b[i..i + 2]);
+                    i += 2;
+                }
+                Some(b'u') if hex4(b, i).is_some() => {
+                    let hi = hex4(b, i).unwrap_or(0);
+                    match hi {
+                        0xD800..=0xDBFF => {
+                            if let Some(0xDC00..=0xDFFF) = hex4(b, i + 6) {
+                                out.extend_from_slice(&b[i..i + 12]);
+                                i += 12;
+                            } else {
+                                out.extend_from_slice(b"\\ufffd");
+                                lone += 1;
+                                i += 6;
+                            }
+                        }
+                        0xDC00..=0xDFFF => {
+                            out.extend_from_slice(b"\\ufffd");
+                            lone += 1;
+                            i += 6;
+                        }
+                        _ => {
+                            out.extend_from_slice(&b[i..i + 6]);
+                            i += 6;
+                        }
+                    }
+                }
+                _ => {
+                    // `\x`, `\u12`, a backslash at the end: the backslash
+                    // was meant as a character.
+                    out.extend_from_slice(b"\\\\");
+                    bad_escapes += 1;
+                    i += 1;
+                }
+            },
+            0x00..=0x1F => {
+                if c == b'\n' && i + 1 == b.len() {
+                    // The line break that ends the line, not part of a string.
+                    out.push(c);
+                    i += 1;
+                    continue;
+                }
+                first_control.get_or_insert(i);
+                controls += 1;
+                out.extend_from_slice(format!("\\u{c:04x}").as_bytes());
+                i += 1;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    if controls > 0 {
+        warnings.push(format!(
+            "{controls} raw control character(s) inside JSON strings (the first at offset {} of the record) read as themselves",
+            first_control.unwrap_or(0)
+        ));
+    }
+    if bad_escapes > 0 {
+        warnings.push(format!(
+            "{bad_escapes} invalid backslash escape(s) inside JSON strings read as a backslash and the character after it"
+        ));
+    }
+    if lone > 0 {
+        warnings.push(format!(
+            "{lone} unpaired surrogate escape(s) read as U+FFFD"
+        ));
+    }
+    if warnings.is_empty() {
+        None
+    } else {
+        Some((out, warnings))
+    }
+}
+
+/// Reads JSON Lines from `reader`, keeping whole notes; see [`read_with`].
+pub fn read<R: BufRead>(reader: R, name: String, fields: Fields) -> impl Iterator<Item = Item> {
+    read_with(reader, name, fields, usize::MAX)
+}
+
+/// Reads JSON Lines from `reader`; `name` is used in locations; notes keep
+/// at most `max_note_bytes` bytes of text. Every non-blank line yields one
+/// item: a note, or an error item located at its line and byte offset; a
+/// read error (a disk error, a cut gzip stream) yields one error item at
+/// the line being read and ends the stream.
+pub fn read_with<R: BufRead>(
+    reader: R,
+    name: String,
+    fields: Fields,
+    max_note_bytes: usize,
+) -> impl Iterator<Item = Item> {
+    read_lines(reader, name, move |line| {
+        parse_record(line, &fields, max_note_bytes)
+    })
+}
+
+/// Lines longer than this give their buffer back once parsed, so one huge
+/// note does not keep its memory for the rest of the run.
+const KEEP_BUFFER: usize = 4 << 20;
+
 /// The line loop shared by the line-oriented readers (JSONL, FHIR NDJSON):
-/// each non-blank line parsed by `parse`, located as `name:line`.
+/// each non-blank line parsed by `parse`, located as `name:line (byte N)`.
 pub(crate) fn read_lines<R: BufRead>(
     reader: R,
     name: String,
@@ -137,28 +575,49 @@ pub(crate) fn read_lines<R: BufRead>(
 ) -> impl Iterator<Item = Item> {
     let mut reader = reader;
     let mut line_no = 0u64;
+    let mut offset = 0u64;
     let mut done = false;
     let mut buf = Vec::new();
     std::iter::from_fn(move || loop {
         if done {
             return None;
         }
+        if buf.capacity() > KEEP_BUFFER {
+            buf = Vec::new();
+        }
         buf.clear();
         line_no += 1;
-        let location = || format!("{name}:{line_no}");
+        let start = offset;
+        let at = location(&name, line_no, start);
         match reader.read_until(b'\n', &mut buf) {
             Ok(0) => return None,
-            Ok(_) if buf.iter().all(|b| b.is_ascii_whitespace()) => continue,
-            Ok(_) => {
+            Ok(n) => {
+                offset += n as u64;
+                let mut line = &buf[..];
+                if start == 0 {
+                    if line.starts_with(&[0xFF, 0xFE]) || line.starts_with(&[0xFE, 0xFF]) {
+                        done = true;
+                        return Some(Item::error(
+                            at,
+                            None,
+                            "the input starts with a UTF-16 byte-order mark; docgap reads UTF-8 \
+                             (convert it, e.g. iconv -f UTF-16 -t UTF-8); nothing after it was read",
+                        ));
+                    }
+                    line = line.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(line);
+                }
+                if line.iter().all(|b| b.is_ascii_whitespace()) {
+                    continue;
+                }
                 return Some(Item {
-                    location: location(),
-                    note: parse(&buf),
-                })
+                    location: at,
+                    note: parse(line),
+                });
             }
             Err(e) => {
                 done = true;
                 return Some(Item {
-                    location: location(),
+                    location: at,
                     note: Err(ReadError {
                         id: None,
                         message: format!("read error: {e}"),
@@ -167,4 +626,131 @@ pub(crate) fn read_lines<R: BufRead>(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Note, ReadError> {
+        parse_line(line.as_bytes(), &Fields::default())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unescape_is_serde_json_for_any_string(s in ".{0,40}", max in 0usize..60) {
+            let json = serde_json::to_string(&s).unwrap();
+            let u = unescape(&json[1..json.len() - 1], max);
+            proptest::prop_assert_eq!(u.full_len, s.len());
+            proptest::prop_assert!(s.starts_with(&u.text));
+            proptest::prop_assert!(u.text.len() <= max);
+            proptest::prop_assert!(s.len() <= max || max - u.text.len() < 4);
+            proptest::prop_assert!(s.len() > max || u.text == s);
+        }
+
+        #[test]
+        fn any_line_parses_or_errs_without_panicking(line in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let _ = parse_record(&line, &Fields::default(), 16);
+            if let Some((repaired, _)) = repair(&line) {
+                proptest::prop_assert!(std::str::from_utf8(&repaired).is_ok());
+            }
+        }
+    }
+
+    #[test]
+    fn unescape_agrees_with_serde_json_and_keeps_a_prefix() {
+        for s in [
+            "",
+            "plain",
+            "a\nb\t\"q\" \\ / \u{0} é 😟 \u{fffd}",
+            "\u{1}\u{1f}\u{7f}",
+        ] {
+            let json = serde_json::to_string(s).unwrap();
+            let u = unescape(&json[1..json.len() - 1], usize::MAX);
+            assert_eq!(u.text, s);
+            assert_eq!(u.full_len, s.len());
+            for max in 0..s.len() {
+                let u = unescape(&json[1..json.len() - 1], max);
+                assert!(u.text.len() <= max && s.starts_with(&u.text), "{s:?} {max}");
+                assert_eq!(u.full_len, s.len());
+            }
+        }
+        let u = unescape(r"\ud83d\ude1f \ud83d x \udc00", usize::MAX);
+        assert_eq!(u.text, "😟 \u{fffd} x \u{fffd}");
+        assert_eq!(u.lone_surrogates, 2);
+    }
+
+    #[test]
+    fn encoding_damage_is_repaired_with_warnings() {
+        let n = parse_line(
+            b"{\"id\": \"a\", \"text\": \"caf\xe9 osteomyelitis\"}\n",
+            &Fields::default(),
+        )
+        .unwrap();
+        assert_eq!(n.text, "caf\u{fffd} osteomyelitis");
+        assert!(n.warnings[0].contains("UTF-8"), "{:?}", n.warnings);
+        let n = parse("{\"id\": \"b\", \"text\": \"x\u{0}y\tz\"}").unwrap();
+        assert_eq!(n.text, "x\u{0}y\tz");
+        assert!(n.warnings[0].contains("2 raw control"), "{:?}", n.warnings);
+        let n = parse(r#"{"id": "c", "text": "C:\temp\x \ud800"}"#).unwrap();
+        assert_eq!(n.text, "C:\temp\\x \u{fffd}");
+        let n = parse(r#"{"id": "\udc00", "text": "t"}"#).unwrap();
+        assert_eq!(n.id, "\u{fffd}");
+        // Still not an object after repair: an error naming both.
+        let e = parse_line(b"{\"id\": \"a\xff\", \"text\": ", &Fields::default()).unwrap_err();
+        assert!(e.message.contains("truncated record"), "{}", e.message);
+    }
+
+    #[test]
+    fn wrong_types_cut_lines_and_non_objects_are_errors() {
+        assert!(parse(r#"{"id": "a", "text": 42}"#)
+            .unwrap_err()
+            .message
+            .contains("must be a string, found a number"));
+        assert!(parse(r#"{"id": [1], "text": ""}"#)
+            .unwrap_err()
+            .message
+            .contains("found an array"));
+        assert_eq!(
+            parse("[1]").unwrap_err().message,
+            "not a JSON object: found an array"
+        );
+        assert!(parse_line(b"{\"id\": \"a\", \"te\n", &Fields::default())
+            .unwrap_err()
+            .message
+            .starts_with("not a JSON object"));
+        assert!(parse(r#"{"id": "a", "te"#)
+            .unwrap_err()
+            .message
+            .starts_with("truncated record"));
+        let n = parse(r#"{"id": "a", "text": "one", "text": "two", "x": {"y": [1]}}"#).unwrap();
+        assert_eq!(n.text, "two", "the last of repeated keys, as a JSON map");
+    }
+
+    #[test]
+    fn the_same_name_for_two_fields_reads_both() {
+        let f = Fields {
+            id: "k".into(),
+            text: "k".into(),
+        };
+        let n = parse_line(br#"{"k": "same"}"#, &f).unwrap();
+        assert_eq!((n.id.as_str(), n.text.as_str()), ("same", "same"));
+    }
+
+    #[test]
+    fn locations_carry_line_and_byte_and_a_bom_is_skipped() {
+        let input = b"\xef\xbb\xbf{\"id\": \"a\", \"text\": \"t\"}\n\n  \n{bad\n{\"id\": \"c\", \"text\": \"\"}";
+        let items: Vec<Item> = read(&input[..], "f".into(), Fields::default()).collect();
+        assert_eq!(items.len(), 3);
+        assert!(items[0].note.is_ok());
+        assert_eq!(items[1].location, "f:4 (byte 32)");
+        assert_eq!(items[2].location, "f:5 (byte 37)");
+        let items: Vec<Item> = read(&b"\xff\xfe{\x00"[..], "u".into(), Fields::default()).collect();
+        assert!(items[0]
+            .note
+            .as_ref()
+            .unwrap_err()
+            .message
+            .contains("UTF-16"));
+    }
 }

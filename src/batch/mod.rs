@@ -3,7 +3,21 @@
 //!
 //! The contract coders rely on: every input record yields exactly one output
 //! record, in order. A record that cannot be read or analysed yields an
-//! error record naming where it was, and the run goes on.
+//! error record naming where it was (see [`location`]: the file, the line
+//! and the byte offset), and the run goes on. A record analysed with a
+//! caveat carries `warnings` and its location:
+//!
+//! | warning | when |
+//! |---------|------|
+//! | not valid UTF-8, decoded lossily | invalid bytes were replaced with U+FFFD; spans refer to the decoded text |
+//! | JSON repaired | a raw control character (a NUL, a tab) or an invalid escape inside a JSON string, kept as text; a lone surrogate escape, read as U+FFFD |
+//! | truncated | the note was longer than the readers' limit ([`source::Config::max_note_bytes`], `--max-note-bytes`): its first bytes, cut at a character boundary, were analysed; spans refer to them |
+//! | duplicate id | an earlier record of the run had the same id; this one is analysed too |
+//! | empty text | the text is empty or only whitespace: nothing to find |
+//! | ragged CSV row, no final line break, attachments not read | see [`csv`] and [`fhir`] |
+//!
+//! A note that makes the analysis panic (a bug) yields an error record
+//! saying so rather than ending the run.
 //!
 //! Readers, one module per input format, each an iterator of [`Item`]s:
 //! [`jsonl`] (JSON Lines), [`csv`] (CSV with a header, as MIMIC NOTEEVENTS),
@@ -22,6 +36,12 @@
 //! Measured on 2 cores: `docgap scan --jobs 2` over 1 GB of JSONL
 //! (MTSamples replicated) peaked at 28 MB resident and ran at 230 MB/s of
 //! note text, the same peak as over 210 MB.
+//!
+//! Two things grow beyond that. The duplicate-id check keeps a 64-bit
+//! hash of every distinct id: 5 million distinct ids peaked at 125 MB
+//! resident (14 MB without the check). And a single huge note is held
+//! whole while read: a 107 MB JSONL line (a PDF pasted whole) peaked at
+//! 181 MB with the default 64 MiB limit, 218 MB with none.
 
 pub mod csv;
 pub mod dir;
@@ -34,8 +54,104 @@ use crate::output;
 use crate::rules::FlagId;
 use crate::Analyzer;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::io::Write;
+
+/// The default longest note analysed, in bytes (`--max-note-bytes`): far
+/// above any real clinical note, low enough that a PDF pasted whole
+/// cannot exhaust memory.
+pub const DEFAULT_MAX_NOTE_BYTES: usize = 64 << 20;
+
+/// A record's location as error records and warned results give it:
+/// `file:line (byte N)`, the line the record starts on (counting from 1)
+/// and the byte offset of its first byte (counting from 0, in the
+/// decompressed stream for `.gz` input).
+pub fn location(name: &str, line: u64, byte: u64) -> String {
+    format!("{name}:{line} (byte {byte})")
+}
+
+/// The largest prefix of `s` of at most `max` bytes ending on a character
+/// boundary.
+pub fn floor_char_boundary(s: &str, max: usize) -> usize {
+    if max >= s.len() {
+        return s.len();
+    }
+    let mut at = max;
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Where to cut `bytes` to keep at most `max` of them without splitting a
+/// UTF-8 sequence (for bytes that are UTF-8; others are decoded lossily
+/// afterwards anyway).
+pub(crate) fn floor_utf8_cut(bytes: &[u8], max: usize) -> usize {
+    if max >= bytes.len() {
+        return bytes.len();
+    }
+    let mut at = max;
+    // Back over at most three continuation bytes to a sequence start.
+    while at > 0 && max - at < 3 && bytes[at] & 0xC0 == 0x80 {
+        at -= 1;
+    }
+    if bytes[at] & 0xC0 == 0x80 {
+        max
+    } else {
+        at
+    }
+}
+
+/// The warning for a note cut to `kept` bytes; `full` is its whole length
+/// when known.
+pub(crate) fn truncation_warning(full: Option<u64>, kept: usize, max: usize) -> String {
+    let size = match full {
+        Some(n) => format!("the note is {n} bytes"),
+        None => "the note is longer".to_string(),
+    };
+    format!(
+        "{size}, over the limit of {max} bytes (--max-note-bytes): only its first {kept} bytes were analysed; spans refer to them"
+    )
+}
+
+/// Cuts `text` to at most `max` bytes at a character boundary, returning
+/// the warning when it did.
+pub fn truncate_note(text: &mut String, max: usize) -> Option<String> {
+    if text.len() <= max {
+        return None;
+    }
+    let full = text.len() as u64;
+    text.truncate(floor_char_boundary(text, max));
+    text.shrink_to_fit();
+    Some(truncation_warning(Some(full), text.len(), max))
+}
+
+/// The warning for text that was not valid UTF-8; `at` is the offset of
+/// the first invalid byte within the record or file, when known.
+pub(crate) fn lossy_warning(at: Option<usize>) -> String {
+    match at {
+        Some(at) => format!(
+            "not valid UTF-8 (first invalid byte at offset {at} of the record): invalid bytes replaced with U+FFFD; spans refer to the decoded text"
+        ),
+        None => "not valid UTF-8: invalid bytes replaced with U+FFFD; spans refer to the decoded text"
+            .to_string(),
+    }
+}
+
+/// `bytes` as text, decoded lossily with a warning when not UTF-8.
+pub(crate) fn decode_lossy(bytes: Vec<u8>) -> (String, Option<String>) {
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some(lossy_warning(Some(at))),
+            )
+        }
+    }
+}
 
 /// One note to analyse.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +169,8 @@ pub struct Note {
 /// A record as read: a note, or why it could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Item {
-    /// Where it was: `file:line`, or the file's path for a directory tree.
+    /// Where it was: `file:line (byte N)` (see [`location`]), or the
+    /// file's path for a text file.
     pub location: String,
     /// The note, or the reason it could not be read (with the id if known).
     pub note: Result<Note, ReadError>,
@@ -88,6 +205,10 @@ pub struct Totals {
     pub records: u64,
     /// Records that yielded an error record.
     pub errors: u64,
+    /// Records analysed with at least one warning.
+    pub warned: u64,
+    /// True when [`Options::strict`] stopped the run at an error record.
+    pub stopped: bool,
     /// Bytes of note text analysed.
     pub bytes: u64,
     /// Notes carrying each flag.
@@ -115,6 +236,8 @@ pub struct Options {
     pub chunk_bytes: usize,
     /// What to write.
     pub format: Format,
+    /// Stop after writing the first error record (`--strict`).
+    pub strict: bool,
 }
 
 impl Default for Options {
@@ -123,6 +246,7 @@ impl Default for Options {
             chunk_records: 1024,
             chunk_bytes: 8 << 20,
             format: Format::Jsonl,
+            strict: false,
         }
     }
 }
@@ -132,6 +256,86 @@ impl Default for Options {
 struct Tally {
     flags: Vec<FlagId>,
     codes: Vec<String>,
+    error: bool,
+}
+
+/// The checks every reader's notes share, made in input order: an empty
+/// text, an empty id, an id seen before in the run.
+///
+/// Ids are remembered as 64-bit hashes (9 bytes a slot; 5 million
+/// distinct ids peak at about 110 MB while the table grows), so a
+/// duplicate is reported without keeping every id; two different ids
+/// sharing a hash (odds about one in 10^6 over 5 million ids) would draw a
+/// spurious warning, never a lost record.
+#[derive(Default)]
+struct Checks {
+    seen: HashSet<u64, std::hash::BuildHasherDefault<AsIs>>,
+}
+
+/// The keys of [`Checks::seen`] are hashes already: used as they are.
+#[derive(Default)]
+struct AsIs(u64);
+
+impl Hasher for AsIs {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+impl Checks {
+    fn check(&mut self, item: &mut Item) {
+        let note = match &mut item.note {
+            Ok(n) => n,
+            Err(e) => {
+                if let Some(id) = &e.id {
+                    self.seen.insert(id_hash(id));
+                }
+                return;
+            }
+        };
+        if !self.seen.insert(id_hash(&note.id)) {
+            note.warnings.push(format!(
+                "duplicate id {:?}: an earlier record of this run has the same id",
+                note.id
+            ));
+        }
+        if note.id.is_empty() {
+            note.warnings.push("the id is empty".to_string());
+        }
+        if note.text.is_empty() {
+            note.warnings
+                .push("the text is empty: nothing to analyse".to_string());
+        } else if note.text.chars().all(char::is_whitespace) {
+            note.warnings
+                .push("the text is only whitespace: nothing to analyse".to_string());
+        }
+    }
+}
+
+/// A hash of an id, the same for every record of a run.
+fn id_hash(id: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+/// The text of a panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
 }
 
 /// Analyses one item into its output line.
@@ -140,29 +344,46 @@ pub fn render(analyzer: &Analyzer, item: &Item, out: &mut Vec<u8>) {
 }
 
 fn render_as(analyzer: &Analyzer, item: &Item, format: Format, out: &mut Vec<u8>) -> Tally {
+    let error = |out: &mut Vec<u8>, id: Option<&str>, message: &str| {
+        match format {
+            Format::Jsonl => output::write_error(out, id, &item.location, message),
+            Format::Csv => table::write_error(out, id, &item.location, message),
+        }
+        Tally {
+            error: true,
+            ..Tally::default()
+        }
+    };
     match &item.note {
         Ok(note) => {
-            let analysis = analyzer.analyze_with_claim(&note.text, note.assigned_codes.as_deref());
+            // A bug in the analysis must cost one record, not the run.
+            let analysed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                analyzer.analyze_with_claim(&note.text, note.assigned_codes.as_deref())
+            }));
+            let analysis = match analysed {
+                Ok(a) => a,
+                Err(panic) => {
+                    let message = format!(
+                        "internal error while analysing this note (please report it): {}",
+                        panic_message(panic.as_ref())
+                    );
+                    return error(out, Some(&note.id), &message);
+                }
+            };
+            let at = (!note.warnings.is_empty()).then_some(item.location.as_str());
             match format {
                 Format::Jsonl => {
-                    output::write_result(out, &note.id, &note.text, &analysis, &note.warnings)
+                    output::write_result(out, &note.id, at, &note.text, &analysis, &note.warnings)
                 }
-                Format::Csv => table::write_result(out, &note.id, &analysis, &note.warnings),
+                Format::Csv => table::write_result(out, &note.id, at, &analysis, &note.warnings),
             }
             Tally {
                 flags: analysis.flags.iter().map(|f| f.id).collect(),
                 codes: analysis.codes.into_iter().map(|c| c.code).collect(),
+                error: false,
             }
         }
-        Err(e) => {
-            match format {
-                Format::Jsonl => {
-                    output::write_error(out, e.id.as_deref(), &item.location, &e.message)
-                }
-                Format::Csv => table::write_error(out, e.id.as_deref(), &item.location, &e.message),
-            }
-            Tally::default()
-        }
+        Err(e) => error(out, e.id.as_deref(), &e.message),
     }
 }
 
@@ -191,7 +412,11 @@ where
 /// chunk is analysed (its notes spread over the pool) the next is read,
 /// and each chunk's records are written before the one after it is
 /// analysed, so memory stays bounded whatever the input size. `progress`
-/// sees the totals after each chunk. Only a write error fails the run.
+/// sees the totals after each chunk. Notes are checked in input order
+/// for an empty text or id and for an id seen before in the run (a
+/// warning each). With [`Options::strict`] the run stops after writing
+/// the first error record ([`Totals::stopped`]). Only a write error fails
+/// the run.
 pub fn run_with<I, W>(
     analyzer: &Analyzer,
     pool: &rayon::ThreadPool,
@@ -207,10 +432,12 @@ where
     let mut items = items;
     let mut totals = Totals::default();
     let chunk_records = options.chunk_records.max(1);
-    let read = |items: &mut I| -> Vec<Item> {
+    let mut checks = Checks::default();
+    let read = |items: &mut I, checks: &mut Checks| -> Vec<Item> {
         let mut chunk = Vec::with_capacity(chunk_records.min(4096));
         let mut bytes = 0;
-        for item in items.by_ref() {
+        for mut item in items.by_ref() {
+            checks.check(&mut item);
             if let Ok(n) = &item.note {
                 bytes += n.text.len();
             }
@@ -221,7 +448,7 @@ where
         }
         chunk
     };
-    let mut next = pool.install(|| read(&mut items));
+    let mut next = pool.install(|| read(&mut items, &mut checks));
     while !next.is_empty() {
         let current = next;
         let (lines, following) = pool.install(|| {
@@ -237,14 +464,16 @@ where
                         })
                         .collect::<Vec<_>>()
                 },
-                || read(&mut items),
+                || read(&mut items, &mut checks),
             )
         });
         for (item, (line, tally)) in current.iter().zip(lines) {
             totals.records += 1;
-            match &item.note {
-                Ok(n) => totals.bytes += n.text.len() as u64,
-                Err(_) => totals.errors += 1,
+            if tally.error {
+                totals.errors += 1;
+            } else if let Ok(n) = &item.note {
+                totals.bytes += n.text.len() as u64;
+                totals.warned += u64::from(!n.warnings.is_empty());
             }
             for f in tally.flags {
                 *totals.flags.entry(f).or_default() += 1;
@@ -253,6 +482,11 @@ where
                 *totals.codes.entry(c).or_default() += 1;
             }
             out.write_all(&line)?;
+            if tally.error && options.strict {
+                totals.stopped = true;
+                progress(&totals);
+                return Ok(totals);
+            }
         }
         progress(&totals);
         next = following;
@@ -287,6 +521,7 @@ mod tests {
             chunk_records: 7,
             chunk_bytes: 100,
             format: Format::Jsonl,
+            strict: false,
         };
         let mut out = Vec::new();
         let totals = run_with(

@@ -12,7 +12,10 @@
 //!
 //! A trailing `.gz` is looked through (`notes.jsonl.gz` is JSONL) and the
 //! file is decompressed while read, whatever the format; standard input is
-//! decompressed when it starts with the gzip magic bytes.
+//! decompressed when it starts with the gzip magic bytes. A gzip stream
+//! that is cut short or corrupt ends that input with one error record at
+//! the record being read, saying so; the records before it stand, and
+//! byte offsets in locations count decompressed bytes.
 
 use super::{csv, dir, fhir, jsonl, Item};
 use std::io::{BufRead, BufReader, Read};
@@ -76,12 +79,24 @@ impl FromStr for InputFormat {
 }
 
 /// How to read the inputs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Config {
     /// The format of every input; None: from each path.
     pub format: Option<InputFormat>,
     /// The id and text field (JSONL) or column (CSV) names.
     pub fields: jsonl::Fields,
+    /// Longer notes are cut to this many bytes, with a warning.
+    pub max_note_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            format: None,
+            fields: jsonl::Fields::default(),
+            max_note_bytes: super::DEFAULT_MAX_NOTE_BYTES,
+        }
+    }
 }
 
 /// An opened input: its records, and its size on disk when known (for a
@@ -127,10 +142,32 @@ pub fn decoder<R: Read + Send + 'static>(raw: R, gz: bool) -> Box<dyn BufRead + 
     if gz {
         Box::new(BufReader::with_capacity(
             BUF,
-            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUF, raw)),
+            GzErrors(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+                BUF, raw,
+            ))),
         ))
     } else {
         Box::new(BufReader::with_capacity(BUF, raw))
+    }
+}
+
+/// Says what a gzip decoder's error means for the input.
+struct GzErrors<R>(R);
+
+impl<R: Read> Read for GzErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            let what = match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => {
+                    "the gzip stream ends early: the file is cut short"
+                }
+                std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
+                    "the gzip stream is corrupt"
+                }
+                _ => "reading the gzip stream failed",
+            };
+            std::io::Error::new(e.kind(), format!("{what} ({e})"))
+        })
     }
 }
 
@@ -147,7 +184,7 @@ pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::R
         }
     });
     if format == InputFormat::Text && !stdin && path.is_dir() {
-        let (items, size) = dir::read(path, counter)?;
+        let (items, size) = dir::read(path, counter, config.max_note_bytes)?;
         return Ok(Opened {
             items: Box::new(items),
             size: Some(size),
@@ -170,11 +207,12 @@ pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::R
         (decoder(Counted::new(file, counter), is_gz(path)), size)
     };
     let fields = config.fields.clone();
+    let max = config.max_note_bytes;
     let items: Box<dyn Iterator<Item = Item> + Send> = match format {
-        InputFormat::Jsonl => Box::new(jsonl::read(reader, name, fields)),
-        InputFormat::Fhir => Box::new(fhir::read(reader, name)),
-        InputFormat::Csv => Box::new(csv::read(reader, name, fields)),
-        InputFormat::Text => Box::new(dir::read_one(reader, name, text_id(path))),
+        InputFormat::Jsonl => Box::new(jsonl::read_with(reader, name, fields, max)),
+        InputFormat::Fhir => Box::new(fhir::read_with(reader, name, max)),
+        InputFormat::Csv => Box::new(csv::read_with(reader, name, fields, max)),
+        InputFormat::Text => Box::new(dir::read_one(reader, name, text_id(path), max)),
     };
     Ok(Opened { items, size })
 }

@@ -14,6 +14,10 @@ use std::time::Instant;
 /// Analyse notes: one result per input record, in input order.
 ///
 /// Inputs: JSONL records {"id", "text", optional "assigned_codes"} (the default, and standard input), CSV with a header (columns by name, quoted multi-line text, as MIMIC NOTEEVENTS), a directory tree of .txt files (id = relative path), FHIR Bulk Data NDJSON of DocumentReference (text/plain attachments). The format follows the extension (.jsonl, .csv, .ndjson, .txt, a directory) unless --input-format says; .gz files are decompressed.
+///
+/// Every input record yields exactly one output record, in order. A record that cannot be read or analysed yields an error record {"id"?, "error": {"location": "FILE:LINE (byte N)", "message"}} and the run goes on. A record analysed with a caveat (invalid UTF-8 decoded lossily, JSON string damage repaired, a note cut at --max-note-bytes, a duplicate id, an empty text, a ragged CSV row) carries "warnings" and its "location".
+///
+/// Exit status: 0 every record analysed (with or without warnings); 2 some records yielded error records (with --strict: the first one did, and the run stopped there); 1 usage, configuration or I/O failure (an input that cannot be opened, output that cannot be written).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Input files or directories; `-` or none reads standard input.
@@ -22,7 +26,7 @@ pub struct Args {
     /// Write results here instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Output format: jsonl (one JSON result a line) or csv (one row a note: id, codes, flags, counts).
+    /// Output format: jsonl (one JSON result a line) or csv (one row a note: id, codes, flags, counts, error, warnings).
     #[arg(long, default_value = "jsonl", value_name = "FORMAT", value_parser = ["jsonl", "csv"])]
     format: String,
     /// Input format of every input: jsonl, csv, text, fhir (default: from each path's extension; jsonl for standard input).
@@ -37,9 +41,15 @@ pub struct Args {
     /// Name of the text field (JSONL) or column (CSV, e.g. TEXT).
     #[arg(long, default_value = "text", value_name = "NAME")]
     text_field: String,
-    /// Print a summary to standard error at the end: notes, bytes, notes/s, MB/s, notes per flag and per code, errors.
+    /// Print a summary to standard error at the end: notes, bytes, notes/s, MB/s, notes per flag and per code, errors, warnings.
     #[arg(long)]
     summary: bool,
+    /// Stop at the first record that cannot be read or analysed: write its error record, then exit with status 2.
+    #[arg(long)]
+    strict: bool,
+    /// Longest note analysed, in bytes (K, M or G suffixes, powers of 1024; 0: no limit). A longer note is cut at a character boundary and analysed with a warning; its spans refer to the kept text.
+    #[arg(long, default_value = "64M", value_name = "BYTES", value_parser = parse_bytes)]
+    max_note_bytes: usize,
     /// Records per chunk: the unit of parallel work and of memory.
     #[arg(long, default_value_t = 1024, value_name = "N", hide = true)]
     chunk: usize,
@@ -47,6 +57,24 @@ pub struct Args {
 
 fn parse_input_format(s: &str) -> Result<InputFormat, String> {
     s.parse()
+}
+
+/// `123`, `64K`, `64M`, `1G` (powers of 1024); 0 means no limit.
+fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.as_bytes().last() {
+        Some(b'k' | b'K') => (&t[..t.len() - 1], 10),
+        Some(b'm' | b'M') => (&t[..t.len() - 1], 20),
+        Some(b'g' | b'G') => (&t[..t.len() - 1], 30),
+        _ => (t, 0),
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size in bytes (e.g. 1048576, 64M)"))?;
+    let n = n
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))?;
+    Ok(if n == 0 { usize::MAX } else { n })
 }
 
 pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode> {
@@ -65,6 +93,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
             id: args.id_field.clone(),
             text: args.text_field.clone(),
         },
+        max_note_bytes: args.max_note_bytes,
     };
     // Every input is opened first, so a missing file fails before any output.
     let read_bytes = Arc::new(AtomicU64::new(0));
@@ -101,6 +130,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
     let options = Options {
         chunk_records: args.chunk.max(1),
         format,
+        strict: args.strict,
         ..Options::default()
     };
     let bar = progress_bar(total_size);
@@ -117,6 +147,19 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
     }
     if args.summary {
         eprint!("{}", summary(&totals, started.elapsed().as_secs_f64()));
+    }
+    if totals.warned > 0 {
+        eprintln!(
+            "docgap: {} of {} records were analysed with warnings (see their warnings)",
+            totals.warned, totals.records
+        );
+    }
+    if totals.stopped {
+        eprintln!(
+            "docgap: stopped at the first error record (--strict), after {} records",
+            totals.records
+        );
+        return Ok(ExitCode::from(EXIT_RECORD_ERRORS));
     }
     if totals.errors > 0 {
         eprintln!(
@@ -162,13 +205,14 @@ fn progress_bar(total: Option<u64>) -> Option<indicatif::ProgressBar> {
 fn summary(t: &Totals, seconds: f64) -> String {
     let seconds = seconds.max(1e-9);
     let mut s = format!(
-        "notes: {}\nbytes: {}\nseconds: {:.3}\nnotes/s: {:.1}\nMB/s: {:.1}\nerrors: {}\n",
+        "notes: {}\nbytes: {}\nseconds: {:.3}\nnotes/s: {:.1}\nMB/s: {:.1}\nerrors: {}\nwith warnings: {}\n",
         t.records,
         t.bytes,
         seconds,
         t.records as f64 / seconds,
         t.bytes as f64 / 1e6 / seconds,
-        t.errors
+        t.errors,
+        t.warned
     );
     s.push_str("notes per flag:\n");
     if t.flags.is_empty() {

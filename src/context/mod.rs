@@ -168,6 +168,19 @@ impl Assertion {
         !(self.negated || self.possible || self.hypothetical || self.historical || self.family)
     }
 
+    /// True when what `kind` asserts already holds (always false for the
+    /// kinds that assert nothing).
+    pub fn has(&self, kind: TriggerKind) -> bool {
+        match kind {
+            TriggerKind::Negated => self.negated,
+            TriggerKind::Possible => self.possible,
+            TriggerKind::Hypothetical => self.hypothetical,
+            TriggerKind::Historical => self.historical,
+            TriggerKind::Family => self.family,
+            TriggerKind::Pseudo | TriggerKind::Terminate | TriggerKind::Clause => false,
+        }
+    }
+
     /// Adds what a trigger asserts.
     pub fn add(&mut self, kind: TriggerKind) {
         match kind {

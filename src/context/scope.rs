@@ -41,12 +41,48 @@ pub fn assess(text: &str, sentence: Span, target: Span, triggers: &[Trigger]) ->
                 && !is_compound_tail(text, t.span.start)
         })
         .collect();
+    // The terminators nearest the target on each side: a trigger beyond
+    // one is closed off without looking at the rest of its scope. With
+    // the skip of kinds already asserted, this keeps a pasted block of
+    // hundreds of triggers in one "sentence" from costing the square of
+    // their number for every finding.
+    let forward_wall = live
+        .iter()
+        .filter(|u| {
+            u.rule.kind == TriggerKind::Terminate
+                && runs(u.rule.direction, Direction::Forward)
+                && u.span.end <= target.start
+        })
+        .map(|u| u.span.start)
+        .max();
+    let backward_wall = live
+        .iter()
+        .filter(|u| {
+            u.rule.kind == TriggerKind::Terminate
+                && runs(u.rule.direction, Direction::Backward)
+                && u.span.start >= target.end
+        })
+        .map(|u| u.span.end)
+        .min();
     let mut out = Assertion::default();
-    for t in &live {
+    // Nearest first on each side: the near trigger usually settles its
+    // kind before a far one's long gap is walked.
+    let split = live.partition_point(|t| t.span.end <= target.start);
+    let (before, after) = live.split_at(split);
+    for t in before.iter().rev().chain(after) {
         if matches!(
             t.rule.kind,
             TriggerKind::Terminate | TriggerKind::Clause | TriggerKind::Pseudo
-        ) {
+        ) || out.has(t.rule.kind)
+        {
+            continue;
+        }
+        let walled = if t.span.end <= target.start {
+            forward_wall.is_some_and(|w| w >= t.span.end)
+        } else {
+            backward_wall.is_some_and(|w| w <= t.span.start)
+        };
+        if walled {
             continue;
         }
         let reaches = if t.span.end <= target.start {
@@ -165,8 +201,10 @@ fn list_items(gap: &str) -> Vec<usize> {
     let mut items = vec![0usize];
     for token in gap.split_inclusive([',', '/', ' ', '\t', '\n', '\r']) {
         let word = token.trim_end_matches([',', '/', ' ', '\t', '\n', '\r']);
-        let lower = word.to_ascii_lowercase();
-        if matches!(lower.as_str(), "or" | "nor" | "and") {
+        if ["or", "nor", "and"]
+            .iter()
+            .any(|c| word.eq_ignore_ascii_case(c))
+        {
             items.push(0);
             continue;
         }

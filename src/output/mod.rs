@@ -20,10 +20,13 @@
 //! ```
 //!
 //! `evidence` holds indices into `findings`; `start`/`end` are byte offsets
-//! into the note text as given (after lossy UTF-8 decoding, if a warning
-//! says so). An error record replaces the result for a note that could not
-//! be read: `{"schema_version": 1, "id": ..., "error": {"location": ...,
-//! "message": ...}}`.
+//! into the note text as analysed (after lossy UTF-8 decoding or
+//! truncation, when a warning says so). A note analysed with a caveat
+//! carries `"warnings": [...]` (one sentence each) and its `"location"`
+//! (`file:line (byte N)`, or the path of a text file). An error record
+//! replaces the result for a note that could not be read or analysed:
+//! `{"schema_version": 1, "id": ..., "error": {"location": "notes.jsonl:3
+//! (byte 812)", "message": ...}}` (`id` only when it could be read).
 
 use crate::analyzer::Analysis;
 use crate::context::Assertion;
@@ -38,6 +41,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 struct Record<'a> {
     schema_version: u32,
     id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'a str>,
     codes: Vec<WireCode<'a>>,
     flags: Vec<WireFlag<'a>>,
     findings: Vec<WireFinding<'a>>,
@@ -112,10 +117,12 @@ pub fn flag_sentence(analysis: &Analysis, evidence: &[u32]) -> Option<crate::Spa
     analysis.sentences.get(f.sentence as usize).copied()
 }
 
-/// Writes one result record as a JSON line (with the trailing newline).
+/// Writes one result record as a JSON line (with the trailing newline);
+/// `location` is written when given (the batch gives it with warnings).
 pub fn write_result(
     out: &mut Vec<u8>,
     id: &str,
+    location: Option<&str>,
     text: &str,
     analysis: &Analysis,
     warnings: &[String],
@@ -123,6 +130,7 @@ pub fn write_result(
     let record = Record {
         schema_version: SCHEMA_VERSION,
         id,
+        location,
         codes: analysis
             .codes
             .iter()

@@ -144,6 +144,11 @@ impl Segmenter {
         // Start of the sentence being built, or None between sentences.
         let mut open: Option<usize> = None;
         let mut list_open = false;
+        // The last non-whitespace character before `line_start`, kept as
+        // the lines go by: looking back from each line instead would cost
+        // the whole run of blank-looking lines every time (quadratic on a
+        // note pasted from a PDF).
+        let mut last_solid: Option<char> = None;
         while line_start < bytes.len() {
             let line_end = memchr_newline(bytes, line_start);
             let line = &text[line_start..line_end];
@@ -160,7 +165,7 @@ impl Segmenter {
                 });
                 body_start = after;
             } else if open.is_some()
-                && !continues_previous(text, line_start)
+                && !continues_previous(last_solid, text, line_start)
                 && !(list_open && is_list_item(line))
             {
                 close(&mut seg, text, &mut open, line_start);
@@ -174,6 +179,17 @@ impl Segmenter {
             self.split_line(text, body_start, line_end, &mut seg, &mut open);
             if line_end < bytes.len() && is_blank(&text[line_start..line_end]) {
                 close(&mut seg, text, &mut open, line_start);
+            }
+            match bytes[line_start..line_end].last() {
+                Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() => {
+                    last_solid = Some(b as char);
+                }
+                Some(_) => {
+                    if let Some(c) = text[line_start..line_end].trim_end().chars().next_back() {
+                        last_solid = Some(c);
+                    }
+                }
+                None => {}
             }
             line_start = line_end + 1;
         }
@@ -294,13 +310,11 @@ fn normalise_header(s: &str) -> String {
 }
 
 /// A line that wraps a sentence: the previous line ends without closing
-/// punctuation and this one starts in lower case.
-fn continues_previous(text: &str, line_start: usize) -> bool {
-    let before = text[..line_start].trim_end();
-    let ends_open = before
-        .chars()
-        .next_back()
-        .is_some_and(|c| c.is_alphanumeric() || c == ',' || c == '(' || c == '-');
+/// punctuation and this one starts in lower case. `last_solid` is the last
+/// non-whitespace character before the line.
+fn continues_previous(last_solid: Option<char>, text: &str, line_start: usize) -> bool {
+    let ends_open =
+        last_solid.is_some_and(|c| c.is_alphanumeric() || c == ',' || c == '(' || c == '-');
     let first = text[line_start..]
         .trim_start_matches([' ', '\t'])
         .chars()
@@ -331,8 +345,18 @@ fn ends_sentence(text: &str, i: usize, line_end: usize) -> bool {
     }
     // Numbered list markers at the start of a line: "1. Chronic ...".
     if word.bytes().all(|b| b.is_ascii_digit()) {
-        let line_head = text[..s].rfind('\n').map_or(0, |p| p + 1);
-        return !text[line_head..s].trim().is_empty();
+        // Only blanks between the line's start and the number: looked for
+        // backwards, stopping at the first other character, so a note that
+        // is one enormous line is not rescanned for every number.
+        for c in text[..s].chars().rev() {
+            if c == '\n' {
+                return false;
+            }
+            if !c.is_whitespace() {
+                return true;
+            }
+        }
+        return false;
     }
     // A period before a lower-case word ends an abbreviation, not a
     // sentence: "S. aureus", "subsp. equisimilis", "approx. 2 cm".
