@@ -16,7 +16,7 @@ use crate::lexicon::{
     SiteGroup, SpecimenKind, Value,
 };
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Every gap id of the domain brief, section 6.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -146,6 +146,46 @@ struct Facts<'a> {
     map: &'a EvidenceMap,
     /// Affirmed mentions of the bone infection.
     conditions: Vec<u32>,
+    /// Sentences holding an affirmed finding of each kind the rules ask
+    /// about per sentence: gathered once, so a note with thousands of
+    /// mentions is not rescanned for each one.
+    by_sentence: SentenceFacts,
+}
+
+#[derive(Default)]
+struct SentenceFacts {
+    /// A site, vague site, acuity, route, organism, imaging finding or sinus.
+    patient_facts: HashSet<u32>,
+    conditions: HashSet<u32>,
+    specimens: HashSet<u32>,
+    positive_cultures: HashSet<u32>,
+}
+
+impl SentenceFacts {
+    fn of(map: &EvidenceMap) -> SentenceFacts {
+        let mut s = SentenceFacts::default();
+        for g in map.findings.iter().filter(|g| g.assertion.is_affirmed()) {
+            let set = match g.category {
+                Category::Site
+                | Category::Vague
+                | Category::Acuity
+                | Category::Route
+                | Category::Organism
+                | Category::Imaging
+                | Category::Sinus => &mut s.patient_facts,
+                Category::Condition => &mut s.conditions,
+                Category::Specimen => &mut s.specimens,
+                Category::CultureResult
+                    if g.value == Value::CultureResult(CultureResult::Positive) =>
+                {
+                    &mut s.positive_cultures
+                }
+                _ => continue,
+            };
+            set.insert(g.sentence);
+        }
+        s
+    }
 }
 
 impl<'a> Facts<'a> {
@@ -205,6 +245,7 @@ pub fn apply(
         sentences,
         map,
         conditions,
+        by_sentence: SentenceFacts::of(map),
     };
     let mut out = Outcome::default();
     if facts.conditions.iter().any(|&c| is_diagnosis(&facts, c)) {
@@ -230,20 +271,7 @@ fn is_diagnosis(facts: &Facts, c: u32) -> bool {
     {
         return true;
     }
-    facts.map.findings.iter().any(|g| {
-        g.sentence == f.sentence
-            && g.assertion.is_affirmed()
-            && matches!(
-                g.category,
-                Category::Site
-                    | Category::Vague
-                    | Category::Acuity
-                    | Category::Route
-                    | Category::Organism
-                    | Category::Imaging
-                    | Category::Sinus
-            )
-    })
+    facts.by_sentence.patient_facts.contains(&f.sentence)
 }
 
 /// True when an organism is tied to this infection (section 3): grown from
@@ -269,19 +297,13 @@ fn is_causal_organism(facts: &Facts, f: &Finding) -> bool {
         .map(|p| facts.sentences[p])
         .filter(|p| !facts.text[p.end..sentence.start].contains('\n'))
         .map(|_| f.sentence - 1);
-    facts.map.findings.iter().any(|g| {
-        let here = g.sentence == f.sentence;
-        let before = Some(g.sentence) == previous_on_line;
-        g.assertion.is_affirmed()
-            && match g.category {
-                Category::Condition => here,
-                Category::Specimen => here || before,
-                Category::CultureResult => {
-                    (here || before) && g.value == Value::CultureResult(CultureResult::Positive)
-                }
-                _ => false,
-            }
-    })
+    let s = &facts.by_sentence;
+    let here_or_before = |set: &HashSet<u32>| {
+        set.contains(&f.sentence) || previous_on_line.is_some_and(|p| set.contains(&p))
+    };
+    s.conditions.contains(&f.sentence)
+        || here_or_before(&s.specimens)
+        || here_or_before(&s.positive_cultures)
 }
 
 fn flag(out: &mut Outcome, id: FlagId, message: impl Into<String>, evidence: Vec<u32>) {
@@ -427,12 +449,17 @@ fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
         };
         return Some((a, i));
     }
-    // A long duration stated in a sentence that affirms the infection.
+    // A long duration stated in a sentence that affirms the infection
+    // (each sentence read once, however many mentions it holds).
+    let mut read = HashSet::new();
     facts
         .conditions
         .iter()
         .find(|&&c| {
             let f = facts.f(c);
+            if !read.insert(f.sentence) {
+                return false;
+            }
             let s = facts.sentences[f.sentence as usize];
             codes::states_long_duration(&facts.text[s.range()])
         })
