@@ -91,10 +91,12 @@ NULL_FIELD = re.compile(r'^field ("[^"]*") must be a string(?: or number)?, foun
 
 def normalise(rec):
     """A record without what legitimately differs between the two runs:
-    where an error record's line was (file:line directly, <stdin>:n in a
-    task), and missing versus null fields (Spark's reader reads both as
+    where a record's line was (file:line directly, <stdin>:n in a task; on
+    error records and on results with warnings), and missing versus null fields (Spark's reader reads both as
     null, so docgap says "found null" where it said "missing field")."""
     rec = dict(rec)
+    # A result analysed with warnings names its input location too.
+    rec.pop("location", None)
     if isinstance(rec.get("error"), dict):
         err = {k: v for k, v in rec["error"].items() if k != "location"}
         if isinstance(err.get("message"), str):
