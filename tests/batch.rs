@@ -3,47 +3,10 @@
 //! `.gz` read through, the same bytes for `--jobs 1` and `--jobs 2`, CSV
 //! output, the summary, and `docgap synth`.
 
+mod common;
+use common::*;
+
 use base64::Engine as _;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn docgap(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docgap"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn records(out: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each output line is JSON"))
-        .collect()
-}
-
-/// A fresh directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("docgap-batch-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn gz(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 const AFFIRMED: &str =
     "Assessment: chronic osteomyelitis of the left femur, hematogenous. Bone biopsy: MRSA.";
@@ -171,7 +134,7 @@ fn gzip_is_read_through_for_files_and_standard_input() {
     let path = dir.join("notes.jsonl.gz");
     std::fs::write(&path, gz(jsonl.as_bytes())).unwrap();
     let from_file = docgap(&["scan", s(&path)], b"");
-    let from_stdin = docgap(&["scan"], &gz(jsonl.as_bytes()));
+    let from_stdin = docgap(&["scan"], gz(jsonl.as_bytes()));
     let plain = docgap(&["scan", "-"], jsonl.as_bytes());
     assert_eq!(from_file.status.code(), Some(2));
     let recs = records(&from_file);

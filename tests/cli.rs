@@ -1,31 +1,7 @@
 //! The binary as a user meets it: exit codes, error records, show, eval.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn docgap(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docgap"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn lines(out: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each output line is JSON"))
-        .collect()
-}
+mod common;
+use common::*;
 
 #[test]
 fn a_malformed_line_yields_an_error_record_and_the_rest_still_comes_out() {
@@ -44,7 +20,7 @@ fn a_malformed_line_yields_an_error_record_and_the_rest_still_comes_out() {
         Some(2),
         "exit status says records failed"
     );
-    let recs = lines(&out);
+    let recs = records(&out);
     assert_eq!(recs.len(), 4, "one output record per input record");
     assert_eq!(recs[0]["id"], "a");
     assert_eq!(recs[0]["codes"][0]["code"], "M86.552");
@@ -76,7 +52,7 @@ fn clean_input_exits_zero_and_findings_carry_their_text() {
     let input = serde_json::json!({"id": "x", "text": text}).to_string() + "\n";
     let out = docgap(&["scan"], &input);
     assert_eq!(out.status.code(), Some(0));
-    let rec = &lines(&out)[0];
+    let rec = &records(&out)[0];
     assert_eq!(rec["schema_version"], 1);
     for f in rec["findings"].as_array().unwrap() {
         let (s, e) = (

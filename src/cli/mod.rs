@@ -58,6 +58,22 @@ enum Command {
     },
 }
 
+/// A buffered writer to `path`, or to standard output when there is none.
+fn open_output(path: Option<&std::path::Path>) -> anyhow::Result<Box<dyn std::io::Write>> {
+    use anyhow::Context;
+    let out: Box<dyn std::io::Write> = match path {
+        Some(p) => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::io::stdout().lock(),
+        )),
+    };
+    Ok(out)
+}
+
 fn analyzer(lexicons: &Option<PathBuf>) -> anyhow::Result<docgap::Analyzer> {
     use anyhow::Context;
     let mut b = docgap::Analyzer::builder();

@@ -106,16 +106,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         sources.push(opened.items);
     }
     let items = sources.into_iter().flatten();
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::io::stdout().lock(),
-        )),
-    };
+    let mut out = super::open_output(args.output.as_deref())?;
     let format = match args.format.as_str() {
         "csv" => Format::Csv,
         _ => Format::Jsonl,

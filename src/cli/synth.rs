@@ -20,16 +20,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::io::stdout().lock(),
-        )),
-    };
+    let mut out = super::open_output(args.output.as_deref())?;
     let bytes = docgap::synth::write_jsonl(&mut out, args.notes, args.seed)
         .context("writing the corpus")?;
     out.flush().context("writing the corpus")?;
