@@ -66,6 +66,31 @@ pub enum Category {
     Section,
 }
 
+impl Category {
+    /// The name used in output ("culture_result").
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::Condition => "condition",
+            Category::Site => "site",
+            Category::Side => "side",
+            Category::Route => "route",
+            Category::Organism => "organism",
+            Category::Specimen => "specimen",
+            Category::CultureResult => "culture_result",
+            Category::Imaging => "imaging",
+            Category::Modality => "modality",
+            Category::Acuity => "acuity",
+            Category::Sinus => "sinus",
+            Category::Defect => "defect",
+            Category::Sickle => "sickle",
+            Category::Crmo => "crmo",
+            Category::Vague => "vague",
+            Category::Context => "context",
+            Category::Section => "section",
+        }
+    }
+}
+
 /// The lexicon files, in load order, with the category each holds.
 pub const FILES: &[(&str, Category)] = &[
     ("acuity.tsv", Category::Acuity),

@@ -99,6 +99,16 @@ pub enum Role {
     Additional,
 }
 
+impl Role {
+    /// The name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Primary => "primary",
+            Role::Additional => "additional",
+        }
+    }
+}
+
 /// A code the documentation supports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SuggestedCode {
