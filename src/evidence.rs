@@ -89,8 +89,26 @@ pub fn build(
     // Triggers and findings, each tagged with its sentence.
     let mut triggers: Vec<(u32, Trigger)> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
+    // Matches come in text order, so their sentences are found by walking
+    // forward; a binary search per match cost a fifth of this stage.
+    let mut next: usize = 0;
     for (m, rows) in matches {
-        let Some(sentence) = segments.sentence_at(m.span.start) else {
+        let sentence = match next.checked_sub(1) {
+            Some(last) if segments.sentences[last].span.start > m.span.start => {
+                segments.sentence_at(m.span.start)
+            }
+            _ => {
+                while segments
+                    .sentences
+                    .get(next)
+                    .is_some_and(|s| s.span.start <= m.span.start)
+                {
+                    next += 1;
+                }
+                next.checked_sub(1)
+            }
+        };
+        let Some(sentence) = sentence else {
             continue;
         };
         let sspan = segments.sentences[sentence].span;

@@ -40,6 +40,7 @@ pub mod batch;
 pub mod context;
 pub mod eval;
 pub mod evidence;
+mod fxhash;
 pub mod icd;
 pub mod lexicon;
 pub mod matcher;
