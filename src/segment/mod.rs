@@ -147,7 +147,12 @@ impl Segmenter {
 
     /// Segments `text`.
     pub fn segment(&self, text: &str) -> Segments {
-        let mut seg = Segments::default();
+        let mut seg = Segments {
+            sections: Vec::new(),
+            // About one sentence in 100 bytes of real notes: most notes
+            // then fill it without regrowing, and a huge one costs little.
+            sentences: Vec::with_capacity(text.len() / 100 + 4),
+        };
         seg.sections.push(Section {
             kind: SectionKind::Other,
             header: None,
@@ -246,9 +251,6 @@ impl Segmenter {
     ) {
         let bytes = text.as_bytes();
         let mut i = from;
-        // The next ';' at or after `i`, found once per stretch rather than
-        // once per period.
-        let mut semi: Option<usize> = None;
         while i < to {
             if open.is_none() {
                 match bytes[i..to].iter().position(|b| !b.is_ascii_whitespace()) {
@@ -259,14 +261,12 @@ impl Segmenter {
                     None => return,
                 }
             }
-            if semi.is_none_or(|s| s < i) {
-                semi = Some(memchr::memchr(b';', &bytes[i..to]).map_or(to, |p| i + p));
-            }
-            let stop = semi.unwrap_or(to);
-            let j = memchr::memchr3(b'.', b'!', b'?', &bytes[i..stop]).map_or(stop, |p| i + p);
-            if j >= to {
+            // Lines are short: a table lookup per byte beats memchr's set-up
+            // for the four marks.
+            let Some(p) = bytes[i..to].iter().position(|&b| STOPS[b as usize]) else {
                 return;
-            }
+            };
+            let j = i + p;
             if ends_sentence(text, j, to) {
                 close(seg, text, open, j + 1);
             }
@@ -275,13 +275,34 @@ impl Segmenter {
     }
 }
 
+/// The bytes that may end a sentence: `.`, `!`, `?` and `;`.
+static STOPS: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'.' as usize] = true;
+    t[b'!' as usize] = true;
+    t[b'?' as usize] = true;
+    t[b';' as usize] = true;
+    t
+};
+
 /// Where a header's first token ends: at whitespace or a separator of
 /// [`Segmenter::header_kind`]'s list.
 fn first_token_rest(s: &str) -> &str {
-    let end = s
-        .find(|c: char| c.is_whitespace() || matches!(c, '/' | '&' | ',' | '('))
-        .unwrap_or(s.len());
-    &s[end..]
+    // ASCII bytes are classified as they come (whitespace as
+    // `char::is_whitespace` has it); from the first other byte on, chars.
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        match b {
+            b'\t'..=b'\r' | b' ' | b'/' | b'&' | b',' | b'(' => return &s[i..],
+            0x80.. => {
+                let end = s[i..]
+                    .find(|c: char| c.is_whitespace() || matches!(c, '/' | '&' | ',' | '('))
+                    .map_or(s.len(), |p| i + p);
+                return &s[end..];
+            }
+            _ => {}
+        }
+    }
+    ""
 }
 
 /// The first token of a normalised header, without the trailing marks that
@@ -426,18 +447,28 @@ fn ends_sentence(text: &str, i: usize, line_end: usize) -> bool {
     if next.is_some_and(|c| c.is_lowercase()) {
         return false;
     }
-    !ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
+    !is_abbreviation(word)
+}
+
+/// One of [`ABBREVIATIONS`], in any case.
+fn is_abbreviation(word: &str) -> bool {
+    const LONGEST: usize = 6;
+    word.len() <= LONGEST && ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
 }
 
 fn close(seg: &mut Segments, text: &str, open: &mut Option<usize>, end: usize) {
     if let Some(start) = open.take() {
         let raw = &text[start..end.max(start)];
-        let trimmed = raw.trim_end();
-        if trimmed.is_empty() {
+        // Most sentences end in a mark: nothing to trim.
+        let len = match raw.as_bytes().last() {
+            Some(&b) if b.is_ascii_graphic() => raw.len(),
+            _ => raw.trim_end().len(),
+        };
+        if len == 0 {
             return;
         }
         seg.sentences.push(Sentence {
-            span: Span::new(start, start + trimmed.len()),
+            span: Span::new(start, start + len),
             section: (seg.sections.len() - 1) as u32,
         });
     }
@@ -615,6 +646,16 @@ mod tests {
             headers += usize::from(fast.is_some());
         }
         assert!(headers > 100, "{headers} headers");
+    }
+
+    #[test]
+    fn abbreviations_are_known_in_any_case_and_no_longer() {
+        let longest = ABBREVIATIONS.iter().map(|a| a.len()).max().unwrap();
+        assert_eq!(longest, 6, "is_abbreviation's length cut-off");
+        for a in ABBREVIATIONS {
+            assert!(is_abbreviation(a) && is_abbreviation(&a.to_uppercase()), "{a}");
+        }
+        assert!(!is_abbreviation("approxi") && !is_abbreviation("femur"));
     }
 
     #[test]
