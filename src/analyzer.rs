@@ -158,7 +158,9 @@ impl Analyzer {
 
     /// The evidence map of a segmented note.
     pub fn evidence(&self, text: &str, segments: &Segments) -> EvidenceMap {
-        let mut matches = Vec::new();
+        // Real notes carry a term every 50 to 100 bytes: sized for that,
+        // the vector rarely regrows (capped, so a huge note grows as usual).
+        let mut matches = Vec::with_capacity((text.len() / 64).min(1 << 16));
         self.matcher.for_each(text, |m| {
             matches.push((m, self.matcher.entries_of(m.pattern)));
         });

@@ -88,7 +88,7 @@ pub fn build(
     let entries = lexicon.entries();
     // Triggers and findings, each tagged with its sentence.
     let mut triggers: Vec<(u32, Trigger)> = Vec::new();
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::with_capacity(matches.len());
     // Matches come in text order, so their sentences are found by walking
     // forward; a binary search per match cost a fifth of this stage.
     let mut next: usize = 0;

@@ -110,6 +110,13 @@ impl Matcher {
         self.rows.len()
     }
 
+    /// The distinct terms `lexicon` gives a matcher (lower case), for
+    /// benches that time another engine over the same patterns.
+    #[doc(hidden)]
+    pub fn patterns_for(lexicon: &Lexicon) -> Vec<String> {
+        patterns_of(lexicon).0
+    }
+
     /// Every word-bounded, leftmost-longest match in `text`, in order.
     pub fn find_all(&self, text: &str) -> Vec<TermMatch> {
         let mut out = Vec::new();
