@@ -68,6 +68,10 @@ pub struct Segmenter {
     /// whose first token is not here cannot be a header, and is rejected
     /// before the separators are tried.
     first_tokens: FxHashSet<Box<[u8]>>,
+    /// The first byte of every header (normalised, so lower case): a line
+    /// whose first character, lower-cased, starts with another byte is no
+    /// header, and is passed over without looking further.
+    starts: [bool; 256],
 }
 
 const MAX_HEADER: usize = 48;
@@ -96,9 +100,16 @@ impl Segmenter {
                 first_token(k).as_bytes().into()
             })
             .collect();
+        let mut starts = [false; 256];
+        for k in headers.keys() {
+            if let Some(&b) = k.first() {
+                starts[b as usize] = true;
+            }
+        }
         Segmenter {
             headers,
             first_tokens,
+            starts,
         }
     }
 
@@ -172,6 +183,7 @@ impl Segmenter {
             let line_end = memchr_newline(bytes, line_start);
             let line = &text[line_start..line_end];
             let mut body_start = line_start;
+            let list_item = is_list_item(line);
 
             if let Some((kind, header, after)) = self.header_of(line, line_start) {
                 close(&mut seg, text, &mut open, line_start);
@@ -185,11 +197,11 @@ impl Segmenter {
                 body_start = after;
             } else if open.is_some()
                 && !continues_previous(last_solid, text, line_start)
-                && !(list_open && is_list_item(line))
+                && !(list_open && list_item)
             {
                 close(&mut seg, text, &mut open, line_start);
             }
-            if !is_list_item(line) {
+            if !list_item {
                 // "... at two sites:" followed by "- left humerus" items: the
                 // items complete the sentence that announced them.
                 list_open = line.trim_end().ends_with(':') && body_start == line_start;
@@ -221,6 +233,9 @@ impl Segmenter {
     fn header_of(&self, line: &str, offset: usize) -> Option<(SectionKind, Span, usize)> {
         let lead = line.len() - line.trim_start().len();
         let rest = &line[lead..];
+        if !self.may_start_header(rest) {
+            return None;
+        }
         let window = &rest.as_bytes()[..MAX_HEADER.min(rest.len())];
         if let Some(colon) = memchr::memchr(b':', window) {
             let cand = &rest[..colon];
@@ -238,6 +253,22 @@ impl Segmenter {
             }
         }
         None
+    }
+
+    /// False when `rest` (a line from its first non-blank character) cannot
+    /// begin a header: its first character, lower-cased, begins no header.
+    fn may_start_header(&self, rest: &str) -> bool {
+        let first = match rest.as_bytes().first() {
+            None => return false,
+            Some(&b) if b.is_ascii() => b.to_ascii_lowercase(),
+            Some(_) => {
+                let c = rest.chars().next().expect("not empty");
+                let l = c.to_lowercase().next().unwrap_or(c);
+                let mut utf8 = [0u8; 4];
+                l.encode_utf8(&mut utf8).as_bytes()[0]
+            }
+        };
+        self.starts[first as usize]
     }
 
     /// Splits one line's body at sentence-ending punctuation.
@@ -620,6 +651,8 @@ mod tests {
             "Impression –",
             "Ímpression",
             "\u{212a}ey findings",
+            "İmpression",
+            "SOCIAL HISTORY",
         ]
         .iter()
         .map(|c| c.to_string())
@@ -644,6 +677,9 @@ mod tests {
             let fast = s.header_kind(c);
             assert_eq!(fast, header_kind_slow(&s, c), "{c:?}");
             headers += usize::from(fast.is_some());
+            if fast.is_some() {
+                assert!(s.may_start_header(c.trim_start()), "{c:?}");
+            }
         }
         assert!(headers > 100, "{headers} headers");
     }
