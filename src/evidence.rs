@@ -266,11 +266,11 @@ fn link_sides(text: &str, findings: &mut [Finding]) {
 /// same bone; failing that, of the same site group when every earlier sided
 /// mention of the group agrees.
 fn carry_sides(findings: &mut [Finding]) {
-    use std::collections::HashMap;
+    use crate::fxhash::FxHashMap;
     // Per bone: the last sided mention. Per group: the last sided mention,
     // and whether every sided mention so far agreed.
-    let mut by_bone: HashMap<Box<str>, usize> = HashMap::new();
-    let mut by_group: HashMap<SiteGroup, (usize, bool)> = HashMap::new();
+    let mut by_bone: FxHashMap<Box<str>, usize> = FxHashMap::default();
+    let mut by_group: FxHashMap<SiteGroup, (usize, bool)> = FxHashMap::default();
     for i in 0..findings.len() {
         if !is_site(&findings[i]) {
             continue;
