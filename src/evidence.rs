@@ -131,6 +131,8 @@ pub fn build(
                     },
                 )),
                 Value::Section(_) => {}
+                // "CRP 40 mg/L", "on 2 L nasal cannula": a unit, not a side.
+                Value::Side(_) if is_unit_letter(text, m.span) => {}
                 value => findings.push(Finding {
                     category: entry.category,
                     value: value.clone(),
@@ -186,6 +188,19 @@ fn assert_context(
         a.historical |= f.section == SectionKind::PastHistory && f.category == Category::Condition;
         f.assertion = a;
     }
+}
+
+/// A one-letter term after a slash or a number: the litre of "mg/L" and
+/// "2 L", not the left side.
+fn is_unit_letter(text: &str, span: Span) -> bool {
+    let b = text.as_bytes();
+    if span.len() != 1 || span.start == 0 {
+        return false;
+    }
+    let before = b[span.start - 1];
+    before == b'/'
+        || before.is_ascii_digit()
+        || (before == b' ' && span.start >= 2 && b[span.start - 2].is_ascii_digit())
 }
 
 fn is_compound_tail(text: &str, start: usize) -> bool {
@@ -381,5 +396,38 @@ fn link_specimens(text: &str, findings: &mut [Finding]) {
             .or(before.filter(|&j| near(j)))
             .or(after.filter(|&j| near(j)))
             .map(|j| j as u32);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lexicon::{Category, Side, Value};
+    use crate::Analyzer;
+
+    fn sides(text: &str) -> Vec<(String, Side)> {
+        let a = Analyzer::new().analyze(text);
+        a.evidence
+            .findings
+            .iter()
+            .filter(|f| f.category == Category::Side)
+            .map(|f| match f.value {
+                Value::Side(s) => (text[f.span.range()].to_string(), s),
+                _ => unreachable!("side findings hold sides"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn litres_are_not_sides() {
+        assert!(sides("CRP 171 mg/L, lactate 2 mmol/L, on 2 L nasal cannula, 3L NS.").is_empty());
+        assert_eq!(
+            sides("L femur, tibia (R), L 2nd toe, rt. knee."),
+            [
+                ("L".to_string(), Side::Left),
+                ("R".to_string(), Side::Right),
+                ("L".to_string(), Side::Left),
+                ("rt.".to_string(), Side::Right),
+            ]
+        );
     }
 }
