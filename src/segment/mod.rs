@@ -208,7 +208,7 @@ impl Segmenter {
             }
 
             self.split_line(text, body_start, line_end, &mut seg, &mut open);
-            if line_end < bytes.len() && is_blank(&text[line_start..line_end]) {
+            if line_end < bytes.len() && is_blank(line) {
                 close(&mut seg, text, &mut open, line_start);
             }
             match bytes[line_start..line_end].last() {
@@ -373,13 +373,19 @@ fn memchr_newline(bytes: &[u8], from: usize) -> usize {
 
 fn is_list_item(line: &str) -> bool {
     let t = line.trim_start();
-    ["- ", "• ", "* ", "– ", "· "]
-        .iter()
-        .any(|m| t.starts_with(m))
+    // Every marker starts with one of these bytes: most lines stop here.
+    matches!(t.as_bytes().first(), Some(b'-' | b'*' | 0xc2 | 0xe2))
+        && ["- ", "• ", "* ", "– ", "· "]
+            .iter()
+            .any(|m| t.starts_with(m))
 }
 
 fn is_blank(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_whitespace())
+    // Nearly every line starts with a solid byte.
+    match s.as_bytes().first() {
+        Some(b) if !b.is_ascii_whitespace() => false,
+        _ => s.bytes().all(|b| b.is_ascii_whitespace()),
+    }
 }
 
 /// [`normalise_header`] for an ASCII string of at most [`MAX_HEADER`]
@@ -429,11 +435,12 @@ fn normalise_header(s: &str) -> String {
 fn continues_previous(last_solid: Option<char>, text: &str, line_start: usize) -> bool {
     let ends_open =
         last_solid.is_some_and(|c| c.is_alphanumeric() || c == ',' || c == '(' || c == '-');
-    let first = text[line_start..]
-        .trim_start_matches([' ', '\t'])
-        .chars()
-        .next();
-    ends_open && first.is_some_and(|c| c.is_lowercase())
+    ends_open
+        && text[line_start..]
+            .trim_start_matches([' ', '\t'])
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_lowercase())
 }
 
 /// True when the period (or ! ?) at `i` ends a sentence.
