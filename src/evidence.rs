@@ -170,16 +170,32 @@ fn assert_context(
 ) {
     let sentence_of: Vec<u32> = triggers.iter().map(|t| t.0).collect();
     let all: Vec<Trigger> = triggers.iter().map(|t| t.1).collect();
+    // Findings and triggers are both in sentence order: the triggers of a
+    // finding's sentence are found by moving two cursors forward.
+    let (mut t0, mut t1) = (0, 0);
     for f in findings.iter_mut() {
-        let t0 = sentence_of.partition_point(|&s| s < f.sentence);
-        let t1 = sentence_of.partition_point(|&s| s <= f.sentence);
+        if t0 > 0 && sentence_of[t0 - 1] >= f.sentence {
+            // Out of order (not produced by `build`): start again.
+            (t0, t1) = (0, 0);
+        }
+        while t0 < sentence_of.len() && sentence_of[t0] < f.sentence {
+            t0 += 1;
+        }
+        t1 = t1.max(t0);
+        while t1 < sentence_of.len() && sentence_of[t1] <= f.sentence {
+            t1 += 1;
+        }
         let in_sentence = &all[t0..t1];
-        let lo = f.span.start.saturating_sub(TRIGGER_WINDOW);
-        let hi = f.span.end.saturating_add(TRIGGER_WINDOW);
-        let a0 = in_sentence.partition_point(|t| t.span.end < lo);
-        let a1 = in_sentence.partition_point(|t| t.span.start <= hi);
-        let sspan = segments.sentences[f.sentence as usize].span;
-        let mut a = context::assess(text, sspan, f.span, &in_sentence[a0..a1.max(a0)]);
+        let mut a = if in_sentence.is_empty() {
+            Assertion::default()
+        } else {
+            let lo = f.span.start.saturating_sub(TRIGGER_WINDOW);
+            let hi = f.span.end.saturating_add(TRIGGER_WINDOW);
+            let a0 = in_sentence.partition_point(|t| t.span.end < lo);
+            let a1 = in_sentence.partition_point(|t| t.span.start <= hi);
+            let sspan = segments.sentences[f.sentence as usize].span;
+            context::assess(text, sspan, f.span, &in_sentence[a0..a1.max(a0)])
+        };
         let d = Assertion::of_section(f.section);
         a.family |= d.family;
         a.hypothetical |= d.hypothetical && !a.negated;
