@@ -68,10 +68,11 @@ pub struct Segmenter {
     /// whose first token is not here cannot be a header, and is rejected
     /// before the separators are tried.
     first_tokens: FxHashSet<Box<[u8]>>,
-    /// The first byte of every header (normalised, so lower case): a line
-    /// whose first character, lower-cased, starts with another byte is no
-    /// header, and is passed over without looking further.
-    starts: [bool; 256],
+    /// The first two bytes of every header (normalised: lower case, one
+    /// space for a gap, 0 for the end), as a 64K-bit set: a line that
+    /// starts otherwise is no header, and is passed over without looking
+    /// further. See [`Segmenter::may_start_header`].
+    pairs: Box<[u64; 1024]>,
 }
 
 const MAX_HEADER: usize = 48;
@@ -100,16 +101,27 @@ impl Segmenter {
                 first_token(k).as_bytes().into()
             })
             .collect();
-        let mut starts = [false; 256];
+        let mut pairs = Box::new([0u64; 1024]);
+        let mut allow = |c0: u8, c1: u8| {
+            let k = (c0 as usize) << 8 | c1 as usize;
+            pairs[k >> 6] |= 1 << (k & 63);
+        };
         for k in headers.keys() {
-            if let Some(&b) = k.first() {
-                starts[b as usize] = true;
+            match **k {
+                [] => {}
+                // A one-letter header ("A", "S") ends at its second byte,
+                // whatever non-word byte stands there: a colon, a space,
+                // a slash of "A/P", a trailing period.
+                [c0] => (0..=255u8)
+                    .filter(|c| !c.is_ascii_alphanumeric())
+                    .for_each(|c1| allow(c0, c1)),
+                [c0, c1, ..] => allow(c0, c1),
             }
         }
         Segmenter {
             headers,
             first_tokens,
-            starts,
+            pairs,
         }
     }
 
@@ -232,10 +244,21 @@ impl Segmenter {
     /// body of the line begins.
     fn header_of(&self, line: &str, offset: usize) -> Option<(SectionKind, Span, usize)> {
         let lead = line.len() - line.trim_start().len();
-        let rest = &line[lead..];
-        if !self.may_start_header(rest) {
+        if !self.may_start_header(&line[lead..]) {
             return None;
         }
+        self.header_after(line, offset, lead)
+    }
+
+    /// [`Segmenter::header_of`] without its first-bytes filter; `lead` is
+    /// the length of the line's leading whitespace.
+    fn header_after(
+        &self,
+        line: &str,
+        offset: usize,
+        lead: usize,
+    ) -> Option<(SectionKind, Span, usize)> {
+        let rest = &line[lead..];
         let window = &rest.as_bytes()[..MAX_HEADER.min(rest.len())];
         if let Some(colon) = memchr::memchr(b':', window) {
             let cand = &rest[..colon];
@@ -256,19 +279,26 @@ impl Segmenter {
     }
 
     /// False when `rest` (a line from its first non-blank character) cannot
-    /// begin a header: its first character, lower-cased, begins no header.
+    /// begin a header: its first two bytes, as the normalised header would
+    /// have them, begin none. Any non-ASCII byte among them passes (the
+    /// full check decides).
     fn may_start_header(&self, rest: &str) -> bool {
-        let first = match rest.as_bytes().first() {
+        let b = rest.as_bytes();
+        let c0 = match b.first() {
             None => return false,
-            Some(&b) if b.is_ascii() => b.to_ascii_lowercase(),
-            Some(_) => {
-                let c = rest.chars().next().expect("not empty");
-                let l = c.to_lowercase().next().unwrap_or(c);
-                let mut utf8 = [0u8; 4];
-                l.encode_utf8(&mut utf8).as_bytes()[0]
-            }
+            Some(&c) if c.is_ascii() => c.to_ascii_lowercase(),
+            Some(_) => return true,
         };
-        self.starts[first as usize]
+        let c1 = match b.get(1) {
+            None => 0,
+            Some(&c) if !c.is_ascii() => return true,
+            // A gap normalises to one space (or to nothing, at the end:
+            // the one-letter rule covers both).
+            Some(&c) if c.is_ascii_whitespace() || c == 0x0b => b' ',
+            Some(&c) => c.to_ascii_lowercase(),
+        };
+        let k = (c0 as usize) << 8 | c1 as usize;
+        self.pairs[k >> 6] & (1 << (k & 63)) != 0
     }
 
     /// Splits one line's body at sentence-ending punctuation.
@@ -660,6 +690,15 @@ mod tests {
             "\u{212a}ey findings",
             "İmpression",
             "SOCIAL HISTORY",
+            "A",
+            "A.",
+            "a/p",
+            "A & P",
+            "S",
+            "HPI-",
+            "H\tPI",
+            "Dx",
+            "DX.",
         ]
         .iter()
         .map(|c| c.to_string())
@@ -684,11 +723,50 @@ mod tests {
             let fast = s.header_kind(c);
             assert_eq!(fast, header_kind_slow(&s, c), "{c:?}");
             headers += usize::from(fast.is_some());
-            if fast.is_some() {
-                assert!(s.may_start_header(c.trim_start()), "{c:?}");
-            }
         }
         assert!(headers > 100, "{headers} headers");
+    }
+
+    #[test]
+    fn the_first_bytes_filter_drops_no_header() {
+        let s = Segmenter::new(&Lexicon::embedded());
+        let mut lines: Vec<String> = [
+            "A: chronic osteomyelitis",
+            "A.",
+            "A/P: plan",
+            "a & p",
+            "S: pain",
+            "HPI-",
+            "HPI:pain in the foot",
+            "  Dx  femur",
+            "\tIMPRESSION:",
+            "İmpression: x",
+            "Imp\u{a0}ression",
+        ]
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in ["corpora/notes.jsonl", "corpora/holdout.jsonl", "corpora/holdout2.jsonl"] {
+            let raw = std::fs::read_to_string(root.join(file)).unwrap();
+            for line in raw.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                lines.extend(v["text"].as_str().unwrap().lines().map(str::to_string));
+            }
+        }
+        lines.extend(crate::synth::notes(50, 3).flat_map(|n| {
+            n.text.lines().map(str::to_string).collect::<Vec<_>>()
+        }));
+        let (mut headers, mut filtered) = (0, 0);
+        for l in &lines {
+            let lead = l.len() - l.trim_start().len();
+            let full = s.header_after(l, 0, lead);
+            assert_eq!(s.header_of(l, 0), full, "{l:?}");
+            headers += usize::from(full.is_some());
+            filtered += usize::from(!s.may_start_header(&l[lead..]));
+        }
+        assert!(headers > 100, "{headers} headers");
+        assert!(filtered > lines.len() / 2, "{filtered} of {} lines filtered", lines.len());
     }
 
     #[test]
