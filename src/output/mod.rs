@@ -73,7 +73,7 @@ pub fn write_result(
         out.extend_from_slice(b"{\"code\":");
         string(out, &c.code);
         out.extend_from_slice(b",\"role\":");
-        string(out, c.role.as_str());
+        key(out, c.role.as_str());
         out.extend_from_slice(b",\"description\":");
         string(out, c.description);
         out.extend_from_slice(b",\"evidence\":");
@@ -84,7 +84,7 @@ pub fn write_result(
     for (i, f) in analysis.flags.iter().enumerate() {
         comma(out, i);
         out.extend_from_slice(b"{\"id\":");
-        string(out, f.id.as_str());
+        key(out, f.id.as_str());
         out.extend_from_slice(b",\"message\":");
         string(out, &f.message);
         out.extend_from_slice(b",\"evidence\":");
@@ -104,7 +104,7 @@ pub fn write_result(
     for (i, f) in analysis.evidence.findings.iter().enumerate() {
         comma(out, i);
         out.extend_from_slice(b"{\"category\":");
-        string(out, f.category.key());
+        key(out, f.category.key());
         out.extend_from_slice(b",\"value\":");
         value(out, &f.value);
         out.extend_from_slice(b",\"text\":");
@@ -116,12 +116,12 @@ pub fn write_result(
         out.extend_from_slice(b",\"sentence\":");
         number(out, f.sentence as usize);
         out.extend_from_slice(b",\"section\":");
-        string(out, f.section.key());
+        key(out, f.section.key());
         out.extend_from_slice(b",\"assertion\":");
         assertion(out, f.assertion);
         if let Some(side) = f.side {
             out.extend_from_slice(b",\"side\":");
-            string(out, side.key());
+            key(out, side.key());
         }
         if let Some(site) = f.site {
             out.extend_from_slice(b",\"site\":");
@@ -201,25 +201,34 @@ fn string(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// One of docgap's own names (an enum key): plain lower-case words and
+/// underscores, written without looking for characters to escape.
+fn key(out: &mut Vec<u8>, k: &'static str) {
+    debug_assert!(!k.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'));
+    out.push(b'"');
+    out.extend_from_slice(k.as_bytes());
+    out.push(b'"');
+}
+
 /// A finding's value, as `Value`'s serde form (untagged) writes it.
 fn value(out: &mut Vec<u8>, v: &Value) {
     match v {
-        Value::Condition(k) => string(out, k.key()),
+        Value::Condition(k) => key(out, k.key()),
         Value::Site { group, bone } => {
             out.extend_from_slice(b"{\"group\":");
-            string(out, group.key());
+            key(out, group.key());
             out.extend_from_slice(b",\"bone\":");
             string(out, bone);
             out.push(b'}');
         }
-        Value::Side(k) => string(out, k.key()),
-        Value::Route(k) => string(out, k.key()),
-        Value::Specimen(k) => string(out, k.key()),
-        Value::CultureResult(k) => string(out, k.key()),
-        Value::Acuity(k) => string(out, k.key()),
-        Value::Sickle(k) => string(out, k.key()),
-        Value::Crmo(k) => string(out, k.key()),
-        Value::Section(k) => string(out, k.key()),
+        Value::Side(k) => key(out, k.key()),
+        Value::Route(k) => key(out, k.key()),
+        Value::Specimen(k) => key(out, k.key()),
+        Value::CultureResult(k) => key(out, k.key()),
+        Value::Acuity(k) => key(out, k.key()),
+        Value::Sickle(k) => key(out, k.key()),
+        Value::Crmo(k) => key(out, k.key()),
+        Value::Section(k) => key(out, k.key()),
         Value::Organism(s)
         | Value::Imaging(s)
         | Value::Modality(s)
@@ -460,6 +469,33 @@ mod tests {
             );
         }
         assert!(with_codes > 50, "{with_codes} notes with codes");
+    }
+
+    #[test]
+    fn names_written_unescaped_need_no_escaping() {
+        use crate::lexicon::{
+            Acuity, ConditionKind, CrmoCue, CultureResult, Route, Sickle, SiteGroup, SpecimenKind,
+        };
+        let mut names: Vec<&str> = Vec::new();
+        names.extend(ConditionKind::ALL.iter().map(|k| k.key()));
+        names.extend(SiteGroup::ALL.iter().map(|k| k.key()));
+        names.extend(Side::ALL.iter().map(|k| k.key()));
+        names.extend(Route::ALL.iter().map(|k| k.key()));
+        names.extend(SpecimenKind::ALL.iter().map(|k| k.key()));
+        names.extend(CultureResult::ALL.iter().map(|k| k.key()));
+        names.extend(Acuity::ALL.iter().map(|k| k.key()));
+        names.extend(Sickle::ALL.iter().map(|k| k.key()));
+        names.extend(CrmoCue::ALL.iter().map(|k| k.key()));
+        names.extend(SectionKind::ALL.iter().map(|k| k.key()));
+        names.extend(crate::lexicon::FILES.iter().map(|(_, c)| c.key()));
+        names.extend(FlagId::ALL.iter().map(|f| f.as_str()));
+        names.extend([Role::Primary.as_str(), Role::Additional.as_str()]);
+        assert!(names.len() > 60);
+        for n in names {
+            let mut out = Vec::new();
+            key(&mut out, n);
+            assert_eq!(out, serde_json::to_vec(n).unwrap(), "{n}");
+        }
     }
 
     #[test]
