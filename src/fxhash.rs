@@ -34,6 +34,10 @@ impl Hasher for FxHasher {
         self.add(u64::from(n));
     }
 
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
     fn write_usize(&mut self, n: usize) {
         self.add(n as u64);
     }

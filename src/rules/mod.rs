@@ -16,6 +16,7 @@ use crate::lexicon::{
     SiteGroup, SpecimenKind, Value,
 };
 use serde::Serialize;
+use crate::fxhash::FxHashSet;
 use std::collections::{BTreeSet, HashSet};
 
 /// Every gap id of the domain brief, section 6.
@@ -165,10 +166,10 @@ struct Facts<'a> {
 #[derive(Default)]
 struct SentenceFacts {
     /// A site, vague site, acuity, route, organism, imaging finding or sinus.
-    patient_facts: HashSet<u32>,
-    conditions: HashSet<u32>,
-    specimens: HashSet<u32>,
-    positive_cultures: HashSet<u32>,
+    patient_facts: FxHashSet<u32>,
+    conditions: FxHashSet<u32>,
+    specimens: FxHashSet<u32>,
+    positive_cultures: FxHashSet<u32>,
 }
 
 impl SentenceFacts {
@@ -308,7 +309,7 @@ fn is_causal_organism(facts: &Facts, f: &Finding) -> bool {
         .filter(|p| !facts.text[p.end..sentence.start].contains('\n'))
         .map(|_| f.sentence - 1);
     let s = &facts.by_sentence;
-    let here_or_before = |set: &HashSet<u32>| {
+    let here_or_before = |set: &FxHashSet<u32>| {
         set.contains(&f.sentence) || previous_on_line.is_some_and(|p| set.contains(&p))
     };
     s.conditions.contains(&f.sentence)
