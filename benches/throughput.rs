@@ -192,7 +192,12 @@ fn corpus(
     let ac_matches: usize = items.iter().map(|i| crate_count(ac, text(i))).sum();
     assert!(ac_matches > notes, "{name}: {ac_matches} crate matches");
     let crate_pass = time(runs, || {
-        std::hint::black_box(items.iter().map(|i| crate_count(ac, text(i))).sum::<usize>());
+        std::hint::black_box(
+            items
+                .iter()
+                .map(|i| crate_count(ac, text(i)))
+                .sum::<usize>(),
+        );
     });
     let bare = time(runs, || {
         std::hint::black_box(count());

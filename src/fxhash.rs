@@ -58,7 +58,13 @@ mod tests {
 
     #[test]
     fn maps_find_what_was_put_in() {
-        let words = ["a", "femur", "assessment and plan", "past medical history", ""];
+        let words = [
+            "a",
+            "femur",
+            "assessment and plan",
+            "past medical history",
+            "",
+        ];
         let map: FxHashMap<&str, usize> = words.iter().enumerate().map(|(i, w)| (*w, i)).collect();
         for (i, w) in words.iter().enumerate() {
             assert_eq!(map.get(w), Some(&i));

@@ -421,11 +421,9 @@ mod tests {
             };
             for line in raw.lines().filter(|l| !l.trim().is_empty()) {
                 let v: serde_json::Value = serde_json::from_str(line).unwrap();
-                let assigned = v["assigned_codes"].as_array().map(|a| {
-                    a.iter()
-                        .map(|c| c.as_str().unwrap().to_string())
-                        .collect()
-                });
+                let assigned = v["assigned_codes"]
+                    .as_array()
+                    .map(|a| a.iter().map(|c| c.as_str().unwrap().to_string()).collect());
                 notes.push((v["text"].as_str().unwrap().to_string(), assigned));
             }
         }

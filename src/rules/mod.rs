@@ -11,12 +11,12 @@ mod codes;
 pub use audit::assigned_from_text;
 
 use crate::evidence::{EvidenceMap, Finding};
+use crate::fxhash::FxHashSet;
 use crate::lexicon::{
     Acuity, Category, ConditionKind, CrmoCue, CultureResult, Route, SectionKind, Sickle, Side,
     SiteGroup, SpecimenKind, Value,
 };
 use serde::Serialize;
-use crate::fxhash::FxHashSet;
 use std::collections::{BTreeSet, HashSet};
 
 /// Every gap id of the domain brief, section 6.

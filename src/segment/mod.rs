@@ -9,9 +9,9 @@
 //! about is ASCII, so offsets stay on character boundaries, and the pass runs
 //! at memory speed.
 
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::lexicon::{Lexicon, SectionKind, Value};
 use crate::span::Span;
-use crate::fxhash::{FxHashMap, FxHashSet};
 
 /// A section: a header (if any) and the text up to the next header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -659,7 +659,11 @@ mod tests {
         for c in &cases {
             if let Some(n) = normalise_ascii(c, &mut buf) {
                 ascii += 1;
-                assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), normalise_header(c), "{c:?}");
+                assert_eq!(
+                    std::str::from_utf8(&buf[..n]).unwrap(),
+                    normalise_header(c),
+                    "{c:?}"
+                );
             }
         }
         assert!(ascii > 500);
@@ -713,11 +717,12 @@ mod tests {
                 }
             }
         }
-        cases.extend(
-            crate::synth::notes(50, 3).flat_map(|n| {
-                n.text.lines().map(|l| l.split(':').next().unwrap().to_string()).collect::<Vec<_>>()
-            }),
-        );
+        cases.extend(crate::synth::notes(50, 3).flat_map(|n| {
+            n.text
+                .lines()
+                .map(|l| l.split(':').next().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }));
         let mut headers = 0;
         for c in &cases {
             let fast = s.header_kind(c);
@@ -747,16 +752,21 @@ mod tests {
         .map(|l| l.to_string())
         .collect();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for file in ["corpora/notes.jsonl", "corpora/holdout.jsonl", "corpora/holdout2.jsonl"] {
+        for file in [
+            "corpora/notes.jsonl",
+            "corpora/holdout.jsonl",
+            "corpora/holdout2.jsonl",
+        ] {
             let raw = std::fs::read_to_string(root.join(file)).unwrap();
             for line in raw.lines() {
                 let v: serde_json::Value = serde_json::from_str(line).unwrap();
                 lines.extend(v["text"].as_str().unwrap().lines().map(str::to_string));
             }
         }
-        lines.extend(crate::synth::notes(50, 3).flat_map(|n| {
-            n.text.lines().map(str::to_string).collect::<Vec<_>>()
-        }));
+        lines.extend(
+            crate::synth::notes(50, 3)
+                .flat_map(|n| n.text.lines().map(str::to_string).collect::<Vec<_>>()),
+        );
         let (mut headers, mut filtered) = (0, 0);
         for l in &lines {
             let lead = l.len() - l.trim_start().len();
@@ -766,7 +776,11 @@ mod tests {
             filtered += usize::from(!s.may_start_header(&l[lead..]));
         }
         assert!(headers > 100, "{headers} headers");
-        assert!(filtered > lines.len() / 2, "{filtered} of {} lines filtered", lines.len());
+        assert!(
+            filtered > lines.len() / 2,
+            "{filtered} of {} lines filtered",
+            lines.len()
+        );
     }
 
     #[test]
@@ -774,7 +788,10 @@ mod tests {
         let longest = ABBREVIATIONS.iter().map(|a| a.len()).max().unwrap();
         assert_eq!(longest, 6, "is_abbreviation's length cut-off");
         for a in ABBREVIATIONS {
-            assert!(is_abbreviation(a) && is_abbreviation(&a.to_uppercase()), "{a}");
+            assert!(
+                is_abbreviation(a) && is_abbreviation(&a.to_uppercase()),
+                "{a}"
+            );
         }
         assert!(!is_abbreviation("approxi") && !is_abbreviation("femur"));
     }
