@@ -206,11 +206,11 @@ fn assert_context(
     }
 }
 
-/// A one-letter term after a slash or a number: the litre of "mg/L" and
-/// "2 L", not the left side.
+/// An "L" after a slash or a number: the litre of "mg/L" and "2 L", not
+/// the left side ("L/R", "2 R" stay sides).
 fn is_unit_letter(text: &str, span: Span) -> bool {
     let b = text.as_bytes();
-    if span.len() != 1 || span.start == 0 {
+    if span.len() != 1 || span.start == 0 || !b[span.start].eq_ignore_ascii_case(&b'l') {
         return false;
     }
     let before = b[span.start - 1];
@@ -436,6 +436,14 @@ mod tests {
     #[test]
     fn litres_are_not_sides() {
         assert!(sides("CRP 171 mg/L, lactate 2 mmol/L, on 2 L nasal cannula, 3L NS.").is_empty());
+        assert_eq!(
+            sides("Pain L/R, worse on 2 R."),
+            [
+                ("L".to_string(), Side::Left),
+                ("R".to_string(), Side::Right),
+                ("R".to_string(), Side::Right),
+            ]
+        );
         assert_eq!(
             sides("L femur, tibia (R), L 2nd toe, rt. knee."),
             [
