@@ -192,12 +192,13 @@ impl Segmenter {
         // note pasted from a PDF).
         let mut last_solid: Option<char> = None;
         while line_start < bytes.len() {
-            let line_end = memchr_newline(bytes, line_start);
-            let line = &text[line_start..line_end];
+            // The line's first solid character; its end is found by the
+            // scan of its body, which looks for sentence marks anyway.
+            let rest = line_start + lead_len(text, line_start);
+            let list_item = is_list_item(&text[rest..]);
             let mut body_start = line_start;
-            let list_item = is_list_item(line);
 
-            if let Some((kind, header, after)) = self.header_of(line, line_start) {
+            if let Some((kind, header, after)) = self.line_header(text, line_start, rest) {
                 close(&mut seg, text, &mut open, line_start);
                 let last = seg.sections.last_mut().expect("one section at least");
                 last.span.end = line_start;
@@ -213,22 +214,23 @@ impl Segmenter {
             {
                 close(&mut seg, text, &mut open, line_start);
             }
+
+            let line_end = self.split_line(text, body_start, &mut seg, &mut open);
+            let line = &text[line_start..line_end];
             if !list_item {
                 // "... at two sites:" followed by "- left humerus" items: the
                 // items complete the sentence that announced them.
                 list_open = line.trim_end().ends_with(':') && body_start == line_start;
             }
-
-            self.split_line(text, body_start, line_end, &mut seg, &mut open);
             if line_end < bytes.len() && is_blank(line) {
                 close(&mut seg, text, &mut open, line_start);
             }
-            match bytes[line_start..line_end].last() {
+            match line.as_bytes().last() {
                 Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() => {
                     last_solid = Some(b as char);
                 }
                 Some(_) => {
-                    if let Some(c) = text[line_start..line_end].trim_end().chars().next_back() {
+                    if let Some(c) = line.trim_end().chars().next_back() {
                         last_solid = Some(c);
                     }
                 }
@@ -240,18 +242,24 @@ impl Segmenter {
         seg
     }
 
-    /// The header at the start of a line: kind, header span and where the
-    /// body of the line begins.
-    fn header_of(&self, line: &str, offset: usize) -> Option<(SectionKind, Span, usize)> {
-        let lead = line.len() - line.trim_start().len();
-        if !self.may_start_header(&line[lead..]) {
+    /// The header at the start of the line at `line_start`, whose first
+    /// solid character is at `rest`: kind, header span and where the body
+    /// of the line begins.
+    fn line_header(
+        &self,
+        text: &str,
+        line_start: usize,
+        rest: usize,
+    ) -> Option<(SectionKind, Span, usize)> {
+        if !self.may_start_header(&text[rest..]) {
             return None;
         }
-        self.header_after(line, offset, lead)
+        let line = &text[line_start..memchr_newline(text.as_bytes(), line_start)];
+        self.header_after(line, line_start, rest - line_start)
     }
 
-    /// [`Segmenter::header_of`] without its first-bytes filter; `lead` is
-    /// the length of the line's leading whitespace.
+    /// [`Segmenter::line_header`] without its first-bytes filter, on one
+    /// line; `lead` is the length of its leading whitespace.
     fn header_after(
         &self,
         line: &str,
@@ -285,12 +293,13 @@ impl Segmenter {
     fn may_start_header(&self, rest: &str) -> bool {
         let b = rest.as_bytes();
         let c0 = match b.first() {
-            None => return false,
+            None | Some(b'\n') => return false,
             Some(&c) if c.is_ascii() => c.to_ascii_lowercase(),
             Some(_) => return true,
         };
         let c1 = match b.get(1) {
-            None => 0,
+            // `rest` may run on past its line.
+            None | Some(b'\n') => 0,
             Some(&c) if !c.is_ascii() => return true,
             // A gap normalises to one space (or to nothing, at the end:
             // the one-letter rule covers both).
@@ -301,34 +310,38 @@ impl Segmenter {
         self.pairs[k >> 6] & (1 << (k & 63)) != 0
     }
 
-    /// Splits one line's body at sentence-ending punctuation.
+    /// Splits one line's body, from `from`, at sentence-ending
+    /// punctuation; returns where the line ends (its newline, or the end
+    /// of the text).
     fn split_line(
         &self,
         text: &str,
         from: usize,
-        to: usize,
         seg: &mut Segments,
         open: &mut Option<usize>,
-    ) {
+    ) -> usize {
         let bytes = text.as_bytes();
         let mut i = from;
-        while i < to {
+        loop {
             if open.is_none() {
-                match bytes[i..to].iter().position(|b| !b.is_ascii_whitespace()) {
-                    Some(p) => {
-                        i += p;
-                        *open = Some(i);
-                    }
-                    None => return,
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i].is_ascii_whitespace() {
+                    i += 1;
                 }
+                if i >= bytes.len() || bytes[i] == b'\n' {
+                    return i;
+                }
+                *open = Some(i);
             }
             // Lines are short: a table lookup per byte beats memchr's set-up
-            // for the four marks.
-            let Some(p) = bytes[i..to].iter().position(|&b| STOPS[b as usize]) else {
-                return;
+            // for the five bytes, and finds the line's end on the way.
+            let Some(p) = bytes[i..].iter().position(|&b| MARKS[b as usize]) else {
+                return bytes.len();
             };
             let j = i + p;
-            if ends_sentence(text, j, to) {
+            if bytes[j] == b'\n' {
+                return j;
+            }
+            if ends_sentence(text, j) {
                 close(seg, text, open, j + 1);
             }
             i = j + 1;
@@ -336,15 +349,44 @@ impl Segmenter {
     }
 }
 
-/// The bytes that may end a sentence: `.`, `!`, `?` and `;`.
-static STOPS: [bool; 256] = {
+/// The bytes that may end a sentence (`.`, `!`, `?`, `;`) and the newline
+/// that ends a line.
+static MARKS: [bool; 256] = {
     let mut t = [false; 256];
     t[b'.' as usize] = true;
     t[b'!' as usize] = true;
     t[b'?' as usize] = true;
     t[b';' as usize] = true;
+    t[b'\n' as usize] = true;
     t
 };
+
+/// The length of the whitespace that starts the line at `from` (as
+/// `str::trim_start` has it, within the line).
+fn lead_len(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' {
+            break;
+        }
+        if b.is_ascii() {
+            if !(b as char).is_whitespace() {
+                break;
+            }
+            i += 1;
+        } else {
+            let c = text[i..].chars().next().expect("on a char boundary");
+            if !c.is_whitespace() {
+                break;
+            }
+            i += c.len_utf8();
+        }
+    }
+    i - from
+}
+
 
 /// Where a header's first token ends: at whitespace or a separator of
 /// [`Segmenter::header_kind`]'s list.
@@ -474,10 +516,10 @@ fn continues_previous(last_solid: Option<char>, text: &str, line_start: usize) -
 }
 
 /// True when the period (or ! ?) at `i` ends a sentence.
-fn ends_sentence(text: &str, i: usize, line_end: usize) -> bool {
+fn ends_sentence(text: &str, i: usize) -> bool {
     let bytes = text.as_bytes();
     // Only before whitespace or the end of the line: "1.2 cm", "e.g.," stay.
-    if i + 1 < line_end && !bytes[i + 1].is_ascii_whitespace() {
+    if i + 1 < bytes.len() && !bytes[i + 1].is_ascii_whitespace() {
         return false;
     }
     if bytes[i] != b'.' {
@@ -511,7 +553,10 @@ fn ends_sentence(text: &str, i: usize, line_end: usize) -> bool {
     }
     // A period before a lower-case word ends an abbreviation, not a
     // sentence: "S. aureus", "subsp. equisimilis", "approx. 2 cm".
-    let next = text[i + 1..line_end].trim_start().chars().next();
+    let next = text[i + 1..]
+        .chars()
+        .take_while(|&c| c != '\n')
+        .find(|c| !c.is_whitespace());
     if next.is_some_and(|c| c.is_lowercase()) {
         return false;
     }
@@ -747,6 +792,10 @@ mod tests {
             "\tIMPRESSION:",
             "İmpression: x",
             "Imp\u{a0}ression",
+            "A",
+            "",
+            "  \u{a0} ",
+            "\u{b}Plan",
         ]
         .iter()
         .map(|l| l.to_string())
@@ -767,13 +816,18 @@ mod tests {
             crate::synth::notes(50, 3)
                 .flat_map(|n| n.text.lines().map(str::to_string).collect::<Vec<_>>()),
         );
-        let (mut headers, mut filtered) = (0, 0);
+        // All lines as one text, as the segmenter meets them.
+        let text = lines.join("\n");
+        let (mut headers, mut filtered, mut line_start) = (0, 0, 0);
         for l in &lines {
             let lead = l.len() - l.trim_start().len();
-            let full = s.header_after(l, 0, lead);
-            assert_eq!(s.header_of(l, 0), full, "{l:?}");
+            assert_eq!(lead_len(&text, line_start), lead, "{l:?}");
+            let full = s.header_after(l, line_start, lead);
+            let rest = line_start + lead;
+            assert_eq!(s.line_header(&text, line_start, rest), full, "{l:?}");
             headers += usize::from(full.is_some());
-            filtered += usize::from(!s.may_start_header(&l[lead..]));
+            filtered += usize::from(!s.may_start_header(&text[rest..]));
+            line_start += l.len() + 1;
         }
         assert!(headers > 100, "{headers} headers");
         assert!(
