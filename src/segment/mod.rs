@@ -443,13 +443,16 @@ fn memchr_newline(bytes: &[u8], from: usize) -> usize {
     memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |p| from + p)
 }
 
-fn is_list_item(line: &str) -> bool {
-    let t = line.trim_start();
+/// True when `rest`, a line from its first solid character on (it may run
+/// on past the line), opens with a list marker. Never trimmed here: a
+/// trim could run over the following lines, and cost the rest of the note
+/// for every blank line.
+fn is_list_item(rest: &str) -> bool {
     // Every marker starts with one of these bytes: most lines stop here.
-    matches!(t.as_bytes().first(), Some(b'-' | b'*' | 0xc2 | 0xe2))
+    matches!(rest.as_bytes().first(), Some(b'-' | b'*' | 0xc2 | 0xe2))
         && ["- ", "• ", "* ", "– ", "· "]
             .iter()
-            .any(|m| t.starts_with(m))
+            .any(|m| rest.starts_with(m))
 }
 
 fn is_blank(s: &str) -> bool {
