@@ -556,10 +556,14 @@ fn ends_sentence(text: &str, i: usize) -> bool {
     }
     // A period before a lower-case word ends an abbreviation, not a
     // sentence: "S. aureus", "subsp. equisimilis", "approx. 2 cm".
-    let next = text[i + 1..]
-        .chars()
-        .take_while(|&c| c != '\n')
-        .find(|c| !c.is_whitespace());
+    let next = match bytes.get(i + 1..i + 3) {
+        // ". Word": the usual case, read without decoding.
+        Some(&[b' ', c]) if c.is_ascii() && !(c as char).is_whitespace() => Some(c as char),
+        _ => text[i + 1..]
+            .chars()
+            .take_while(|&c| c != '\n')
+            .find(|c| !c.is_whitespace()),
+    };
     if next.is_some_and(|c| c.is_lowercase()) {
         return false;
     }
@@ -569,7 +573,15 @@ fn ends_sentence(text: &str, i: usize) -> bool {
 /// One of [`ABBREVIATIONS`], in any case.
 fn is_abbreviation(word: &str) -> bool {
     const LONGEST: usize = 6;
-    word.len() <= LONGEST && ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
+    let mut buf = [0u8; LONGEST];
+    let Some(lower) = buf.get_mut(..word.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    ABBREVIATIONS
+        .binary_search_by(|a| a.as_bytes().cmp(lower))
+        .is_ok()
 }
 
 fn close(seg: &mut Segments, text: &str, open: &mut Option<usize>, end: usize) {
@@ -844,6 +856,10 @@ mod tests {
     fn abbreviations_are_known_in_any_case_and_no_longer() {
         let longest = ABBREVIATIONS.iter().map(|a| a.len()).max().unwrap();
         assert_eq!(longest, 6, "is_abbreviation's length cut-off");
+        assert!(
+            ABBREVIATIONS.windows(2).all(|w| w[0] < w[1]),
+            "sorted and lower case, for the binary search"
+        );
         for a in ABBREVIATIONS {
             assert!(
                 is_abbreviation(a) && is_abbreviation(&a.to_uppercase()),
