@@ -387,7 +387,6 @@ fn lead_len(text: &str, from: usize) -> usize {
     i - from
 }
 
-
 /// Where a header's first token ends: at whitespace or a separator of
 /// [`Segmenter::header_kind`]'s list.
 fn first_token_rest(s: &str) -> &str {
