@@ -214,9 +214,24 @@ fn is_unit_letter(text: &str, span: Span) -> bool {
         return false;
     }
     let before = b[span.start - 1];
-    before == b'/'
+    (before == b'/' && !after_a_side(b, span.start - 1))
         || before.is_ascii_digit()
         || (before == b' ' && span.start >= 2 && b[span.start - 2].is_ascii_digit())
+}
+
+/// True when the word ending at `end` names the right side: the "R" of
+/// "R/L" makes the L beside it a side too.
+fn after_a_side(b: &[u8], end: usize) -> bool {
+    // A side word is at most five letters: look no further back than six.
+    let from = end.saturating_sub(6);
+    let start = b[from..end]
+        .iter()
+        .rposition(|c| !c.is_ascii_alphabetic())
+        .map_or(from, |p| from + p + 1);
+    let word = &b[start..end];
+    ["r", "rt", "right"]
+        .iter()
+        .any(|s| s.as_bytes().eq_ignore_ascii_case(word))
 }
 
 fn is_compound_tail(text: &str, start: usize) -> bool {
@@ -436,6 +451,15 @@ mod tests {
     #[test]
     fn litres_are_not_sides() {
         assert!(sides("CRP 171 mg/L, lactate 2 mmol/L, on 2 L nasal cannula, 3L NS.").is_empty());
+        assert_eq!(
+            sides("Femur R/L, tibia right/L."),
+            [
+                ("R".to_string(), Side::Right),
+                ("L".to_string(), Side::Left),
+                ("right".to_string(), Side::Right),
+                ("L".to_string(), Side::Left),
+            ]
+        );
         assert_eq!(
             sides("Pain L/R, worse on 2 R."),
             [
