@@ -122,7 +122,7 @@ pub fn build(
             match &entry.value {
                 // "ESBL-negative", "coagulase-negative": a compound
                 // adjective, not a statement that something is absent.
-                Value::Context(_) if is_compound_tail(text, m.span.start) => {}
+                Value::Context(_) if context::is_compound_tail(text, m.span.start) => {}
                 Value::Context(rule) => triggers.push((
                     sentence as u32,
                     Trigger {
@@ -232,14 +232,6 @@ fn after_a_side(b: &[u8], end: usize) -> bool {
     ["r", "rt", "right"]
         .iter()
         .any(|s| s.as_bytes().eq_ignore_ascii_case(word))
-}
-
-fn is_compound_tail(text: &str, start: usize) -> bool {
-    let b = text.as_bytes();
-    start >= 2
-        && b[start - 1] == b'-'
-        && b[start - 2].is_ascii_alphanumeric()
-        && b[start].is_ascii_alphanumeric()
 }
 
 fn is_site(f: &Finding) -> bool {

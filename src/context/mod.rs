@@ -17,6 +17,7 @@
 
 mod scope;
 
+pub(crate) use scope::is_compound_tail;
 pub use scope::{assess, words_between};
 
 use crate::lexicon::SectionKind;

@@ -239,7 +239,7 @@ pub fn words_between(text: &str, from: usize, to: usize) -> usize {
 
 /// "ESBL-negative", "coagulase-negative": a compound adjective, not a
 /// statement that something is absent.
-fn is_compound_tail(text: &str, start: usize) -> bool {
+pub(crate) fn is_compound_tail(text: &str, start: usize) -> bool {
     let b = text.as_bytes();
     start >= 2
         && b[start - 1] == b'-'
