@@ -132,7 +132,7 @@ pub fn build(
                 )),
                 Value::Section(_) => {}
                 // "CRP 40 mg/L", "on 2 L nasal cannula": a unit, not a side.
-                Value::Side(_) if is_unit_letter(text, m.span) => {}
+                Value::Side(_) if is_unit_letter(text, m.span, &findings) => {}
                 value => findings.push(Finding {
                     category: entry.category,
                     value: value.clone(),
@@ -207,31 +207,25 @@ fn assert_context(
 }
 
 /// An "L" after a slash or a number: the litre of "mg/L" and "2 L", not
-/// the left side ("L/R", "2 R" stay sides).
-fn is_unit_letter(text: &str, span: Span) -> bool {
+/// the left side. `before` holds the findings made so far: a right side
+/// just before the slash ("R/L", "right/L") makes the L a side too, as do
+/// "L/R" and "2 R".
+fn is_unit_letter(text: &str, span: Span, before: &[Finding]) -> bool {
     let b = text.as_bytes();
     if span.len() != 1 || span.start == 0 || !b[span.start].eq_ignore_ascii_case(&b'l') {
         return false;
     }
-    let before = b[span.start - 1];
-    (before == b'/' && !after_a_side(b, span.start - 1))
-        || before.is_ascii_digit()
-        || (before == b' ' && span.start >= 2 && b[span.start - 2].is_ascii_digit())
-}
-
-/// True when the word ending at `end` names the right side: the "R" of
-/// "R/L" makes the L beside it a side too.
-fn after_a_side(b: &[u8], end: usize) -> bool {
-    // A side word is at most five letters: look no further back than six.
-    let from = end.saturating_sub(6);
-    let start = b[from..end]
-        .iter()
-        .rposition(|c| !c.is_ascii_alphabetic())
-        .map_or(from, |p| from + p + 1);
-    let word = &b[start..end];
-    ["r", "rt", "right"]
-        .iter()
-        .any(|s| s.as_bytes().eq_ignore_ascii_case(word))
+    let slash = span.start - 1;
+    let right_before_slash = || {
+        before
+            .iter()
+            .rev()
+            .take_while(|f| f.span.end >= slash)
+            .any(|f| f.span.end == slash && f.value == Value::Side(Side::Right))
+    };
+    (b[slash] == b'/' && !right_before_slash())
+        || b[slash].is_ascii_digit()
+        || (b[slash] == b' ' && span.start >= 2 && b[span.start - 2].is_ascii_digit())
 }
 
 fn is_site(f: &Finding) -> bool {
