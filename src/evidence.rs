@@ -421,14 +421,15 @@ mod tests {
     use crate::lexicon::{Category, Side, Value};
     use crate::Analyzer;
 
-    fn sides(text: &str) -> Vec<(String, Side)> {
+    /// Each side finding: its words and its side.
+    fn sides(text: &str) -> Vec<(&str, Side)> {
         let a = Analyzer::new().analyze(text);
         a.evidence
             .findings
             .iter()
             .filter(|f| f.category == Category::Side)
             .map(|f| match f.value {
-                Value::Side(s) => (text[f.span.range()].to_string(), s),
+                Value::Side(s) => (&text[f.span.range()], s),
                 _ => unreachable!("side findings hold sides"),
             })
             .collect()
@@ -440,27 +441,23 @@ mod tests {
         assert_eq!(
             sides("Femur R/L, tibia right/L."),
             [
-                ("R".to_string(), Side::Right),
-                ("L".to_string(), Side::Left),
-                ("right".to_string(), Side::Right),
-                ("L".to_string(), Side::Left),
+                ("R", Side::Right),
+                ("L", Side::Left),
+                ("right", Side::Right),
+                ("L", Side::Left),
             ]
         );
         assert_eq!(
             sides("Pain L/R, worse on 2 R."),
-            [
-                ("L".to_string(), Side::Left),
-                ("R".to_string(), Side::Right),
-                ("R".to_string(), Side::Right),
-            ]
+            [("L", Side::Left), ("R", Side::Right), ("R", Side::Right)]
         );
         assert_eq!(
             sides("L femur, tibia (R), L 2nd toe, rt. knee."),
             [
-                ("L".to_string(), Side::Left),
-                ("R".to_string(), Side::Right),
-                ("L".to_string(), Side::Left),
-                ("rt.".to_string(), Side::Right),
+                ("L", Side::Left),
+                ("R", Side::Right),
+                ("L", Side::Left),
+                ("rt.", Side::Right),
             ]
         );
     }

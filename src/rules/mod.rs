@@ -17,7 +17,7 @@ use crate::lexicon::{
     SiteGroup, SpecimenKind, Value,
 };
 use serde::Serialize;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 /// Every gap id of the domain brief, section 6.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -462,7 +462,7 @@ fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
     }
     // A long duration stated in a sentence that affirms the infection
     // (each sentence read once, however many mentions it holds).
-    let mut read = HashSet::new();
+    let mut read = FxHashSet::default();
     facts
         .conditions
         .iter()
