@@ -684,6 +684,24 @@ mod tests {
         );
     }
 
+    /// Every line of the notes in the shipped corpus `files`, then of
+    /// `synth` synthetic notes (seed 3).
+    fn corpus_lines(files: &[&str], synth: usize) -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut lines = Vec::new();
+        for file in files {
+            let raw = std::fs::read_to_string(root.join(file)).unwrap();
+            for line in raw.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                lines.extend(v["text"].as_str().unwrap().lines().map(str::to_string));
+            }
+        }
+        for n in crate::synth::notes(synth, 3) {
+            lines.extend(n.text.lines().map(str::to_string));
+        }
+        lines
+    }
+
     #[test]
     fn the_stack_normaliser_agrees_with_the_string_one() {
         let mut cases: Vec<String> = [
@@ -703,14 +721,9 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         // Every line start of the shipped corpora, cut where header_of cuts.
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let raw = std::fs::read_to_string(root.join("corpora/notes.jsonl")).unwrap();
-        for line in raw.lines() {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            for l in v["text"].as_str().unwrap().lines() {
-                let head = &l.as_bytes()[..l.len().min(MAX_HEADER)];
-                cases.push(String::from_utf8_lossy(head).into_owned());
-            }
+        for l in corpus_lines(&["corpora/notes.jsonl"], 0) {
+            let head = &l.as_bytes()[..l.len().min(MAX_HEADER)];
+            cases.push(String::from_utf8_lossy(head).into_owned());
         }
         assert!(cases.len() > 500);
         let mut buf = [0u8; MAX_HEADER];
@@ -766,22 +779,12 @@ mod tests {
         .iter()
         .map(|c| c.to_string())
         .collect();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for file in ["corpora/notes.jsonl", "corpora/holdout.jsonl"] {
-            let raw = std::fs::read_to_string(root.join(file)).unwrap();
-            for line in raw.lines() {
-                let v: serde_json::Value = serde_json::from_str(line).unwrap();
-                for l in v["text"].as_str().unwrap().lines() {
-                    cases.push(l.split(':').next().unwrap().to_string());
-                }
-            }
-        }
-        cases.extend(crate::synth::notes(50, 3).flat_map(|n| {
-            n.text
-                .lines()
-                .map(|l| l.split(':').next().unwrap().to_string())
-                .collect::<Vec<_>>()
-        }));
+        let lines = corpus_lines(&["corpora/notes.jsonl", "corpora/holdout.jsonl"], 50);
+        cases.extend(
+            lines
+                .iter()
+                .map(|l| l.split(':').next().unwrap().to_string()),
+        );
         let mut headers = 0;
         for c in &cases {
             let fast = s.header_kind(c);
@@ -814,22 +817,14 @@ mod tests {
         .iter()
         .map(|l| l.to_string())
         .collect();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for file in [
-            "corpora/notes.jsonl",
-            "corpora/holdout.jsonl",
-            "corpora/holdout2.jsonl",
-        ] {
-            let raw = std::fs::read_to_string(root.join(file)).unwrap();
-            for line in raw.lines() {
-                let v: serde_json::Value = serde_json::from_str(line).unwrap();
-                lines.extend(v["text"].as_str().unwrap().lines().map(str::to_string));
-            }
-        }
-        lines.extend(
-            crate::synth::notes(50, 3)
-                .flat_map(|n| n.text.lines().map(str::to_string).collect::<Vec<_>>()),
-        );
+        lines.extend(corpus_lines(
+            &[
+                "corpora/notes.jsonl",
+                "corpora/holdout.jsonl",
+                "corpora/holdout2.jsonl",
+            ],
+            50,
+        ));
         // All lines as one text, as the segmenter meets them.
         let text = lines.join("\n");
         let (mut headers, mut filtered, mut line_start) = (0, 0, 0);
