@@ -150,6 +150,7 @@ pub fn build(
     }
 
     assert_context(text, segments, &triggers, &mut findings);
+    crate::structure::apply(text, segments, &mut findings);
     link_sides(text, &mut findings);
     carry_sides(&mut findings);
     link_to_sites(text, &mut findings);
@@ -199,6 +200,8 @@ fn assert_context(
         let d = Assertion::of_section(f.section);
         a.family |= d.family;
         a.hypothetical |= d.hypothetical && !a.negated;
+        a.possible |= d.possible && !a.negated;
+        a.unrelated |= d.unrelated;
         // A diagnosis listed under past history is history, not the
         // current problem (the current one is restated in the assessment).
         a.historical |= f.section == SectionKind::PastHistory && f.category == Category::Condition;

@@ -48,6 +48,7 @@ pub mod negex;
 pub mod output;
 pub mod rules;
 pub mod segment;
+pub mod structure;
 pub mod span;
 pub mod synth;
 

@@ -39,6 +39,10 @@ pub enum TriggerKind {
     Historical,
     /// About someone else: "mother", "family history of".
     Family,
+    /// Named as part of something else, not the patient's infection: a
+    /// vaccine ("pneumococcal conjugate vaccine"), a neurological level
+    /// ("T4 paraplegia"), a contaminant, a code's own description.
+    Unrelated,
     /// Looks like a trigger, asserts nothing: "no increase", "not only".
     Pseudo,
     /// Ends the open scopes its direction faces: "but", "however",
@@ -112,11 +116,12 @@ impl FromStr for TriggerKind {
             "hypothetical" => TriggerKind::Hypothetical,
             "historical" => TriggerKind::Historical,
             "family" => TriggerKind::Family,
+            "unrelated" => TriggerKind::Unrelated,
             "pseudo" => TriggerKind::Pseudo,
             "terminate" => TriggerKind::Terminate,
             "clause" => TriggerKind::Clause,
             _ => return Err(format!(
-                "unknown context kind {s:?}; expected negated, possible, hypothetical, historical, family, pseudo, terminate or clause"
+                "unknown context kind {s:?}; expected negated, possible, hypothetical, historical, family, unrelated, pseudo, terminate or clause"
             )),
         })
     }
@@ -157,6 +162,10 @@ pub struct Assertion {
     /// About someone other than the patient.
     #[serde(skip_serializing_if = "is_false")]
     pub family: bool,
+    /// Part of something else: a vaccine, a neurological level, a
+    /// contaminant, the description of a code typed in the note.
+    #[serde(skip_serializing_if = "is_false")]
+    pub unrelated: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -166,7 +175,12 @@ fn is_false(b: &bool) -> bool {
 impl Assertion {
     /// True when the finding is present, current and the patient's.
     pub fn is_affirmed(&self) -> bool {
-        !(self.negated || self.possible || self.hypothetical || self.historical || self.family)
+        !(self.negated
+            || self.possible
+            || self.hypothetical
+            || self.historical
+            || self.family
+            || self.unrelated)
     }
 
     /// True when what `kind` asserts already holds (always false for the
@@ -178,6 +192,7 @@ impl Assertion {
             TriggerKind::Hypothetical => self.hypothetical,
             TriggerKind::Historical => self.historical,
             TriggerKind::Family => self.family,
+            TriggerKind::Unrelated => self.unrelated,
             TriggerKind::Pseudo | TriggerKind::Terminate | TriggerKind::Clause => false,
         }
     }
@@ -190,6 +205,7 @@ impl Assertion {
             TriggerKind::Hypothetical => self.hypothetical = true,
             TriggerKind::Historical => self.historical = true,
             TriggerKind::Family => self.family = true,
+            TriggerKind::Unrelated => self.unrelated = true,
             TriggerKind::Pseudo | TriggerKind::Terminate | TriggerKind::Clause => {}
         }
     }
@@ -200,6 +216,8 @@ impl Assertion {
         match kind {
             SectionKind::FamilyHistory => a.family = true,
             SectionKind::Indication => a.hypothetical = true,
+            SectionKind::Differential => a.possible = true,
+            SectionKind::HealthMaintenance => a.unrelated = true,
             _ => {}
         }
         a

@@ -64,6 +64,9 @@ pub enum Category {
     Context,
     /// A section header.
     Section,
+    /// A word that shows a shorthand term means something else
+    /// ("otitis" beside "OM", "osteosarcoma" beside "osteo").
+    Sense,
 }
 
 impl Category {
@@ -87,6 +90,7 @@ impl Category {
             Category::Vague => "vague",
             Category::Context => "context",
             Category::Section => "section",
+            Category::Sense => "sense",
         }
     }
 }
@@ -104,6 +108,7 @@ pub const FILES: &[(&str, Category)] = &[
     ("organism.tsv", Category::Organism),
     ("route.tsv", Category::Route),
     ("section.tsv", Category::Section),
+    ("sense.tsv", Category::Sense),
     ("sickle.tsv", Category::Sickle),
     ("side.tsv", Category::Side),
     ("sinus.tsv", Category::Sinus),
@@ -130,6 +135,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("organism.tsv", include_str!("../../lexicons/organism.tsv")),
     ("route.tsv", include_str!("../../lexicons/route.tsv")),
     ("section.tsv", include_str!("../../lexicons/section.tsv")),
+    ("sense.tsv", include_str!("../../lexicons/sense.tsv")),
     ("sickle.tsv", include_str!("../../lexicons/sickle.tsv")),
     ("side.tsv", include_str!("../../lexicons/side.tsv")),
     ("sinus.tsv", include_str!("../../lexicons/sinus.tsv")),
@@ -404,6 +410,7 @@ fn parse_value(category: Category, fields: &[&str]) -> Result<Value, String> {
         Category::Vague => Value::Vague(word(one("kind")?)?.into()),
         Category::Context => Value::Context(ContextRule::parse_fields(fields)?),
         Category::Section => Value::Section(one("section kind")?.parse()?),
+        Category::Sense => Value::Sense(word(one("shorthand")?)?.to_ascii_lowercase().into()),
     })
 }
 

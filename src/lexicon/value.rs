@@ -48,6 +48,9 @@ pub enum Value {
     Context(ContextRule),
     /// section.tsv
     Section(SectionKind),
+    /// sense.tsv: the shorthand condition term (lower case) whose other
+    /// meaning this word shows ("otitis" for "OM").
+    Sense(Box<str>),
 }
 
 macro_rules! keyed_enum {
@@ -103,6 +106,9 @@ keyed_enum! {
         Petrositis = "petrositis",
         /// Osteomyelitis of the jaw (M27.2).
         Jaw = "jaw",
+        /// Shorthand with other meanings ("OM", "osteo"): osteomyelitis
+        /// only where the words around it name bone (see `structure`).
+        Shorthand = "shorthand",
     }
 }
 
@@ -252,6 +258,8 @@ keyed_enum! {
         Blood = "blood",
         /// Wound, sinus or tissue culture.
         Wound = "wound",
+        /// A superficial swab: not a culture of the bone.
+        Swab = "swab",
         /// Joint fluid or aspirate.
         Aspirate = "aspirate",
         /// A colonisation screen (MRSA nares swab).
@@ -272,6 +280,9 @@ keyed_enum! {
         Positive = "positive",
         /// Pending, not yet resulted.
         Pending = "pending",
+        /// A fungus grew: a culture result, but one with no B95-B97 code
+        /// (domain brief section 8).
+        Fungal = "fungal",
     }
 }
 
@@ -287,6 +298,8 @@ keyed_enum! {
         /// Recurrent, relapsing: a chronic indicator (domain brief section
         /// 5) that yields to an explicit acuity word.
         Recurrent = "recurrent",
+        /// Acute on chronic: both the acute and the chronic code (section 8).
+        AcuteOnChronic = "acute_on_chronic",
     }
 }
 
@@ -353,5 +366,10 @@ keyed_enum! {
         Assessment = "assessment",
         /// Plan, recommendations.
         Plan = "plan",
+        /// A differential diagnosis list: every diagnosis in it is uncertain.
+        Differential = "differential",
+        /// Health maintenance, immunisations, screening: vaccines name no
+        /// organism of an infection.
+        HealthMaintenance = "health_maintenance",
     }
 }

@@ -234,7 +234,8 @@ fn value(out: &mut Vec<u8>, v: &Value) {
         | Value::Modality(s)
         | Value::Sinus(s)
         | Value::Defect(s)
-        | Value::Vague(s) => string(out, s),
+        | Value::Vague(s)
+        | Value::Sense(s) => string(out, s),
         // Never a finding (triggers are kept apart), but written faithfully.
         Value::Context(_) => {
             serde_json::to_writer(&mut *out, v).expect("serialising to memory cannot fail")
@@ -251,6 +252,7 @@ fn assertion(out: &mut Vec<u8>, a: Assertion) {
         (a.hypothetical, b"\"hypothetical\":true"),
         (a.historical, b"\"historical\":true"),
         (a.family, b"\"family\":true"),
+        (a.unrelated, b"\"unrelated\":true"),
     ] {
         if on {
             comma(out, n);

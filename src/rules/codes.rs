@@ -6,7 +6,12 @@ use crate::lexicon::{Acuity, Sickle, Side, SiteGroup};
 
 /// Excludes1 at M86: these codes replace M86 entirely.
 pub fn is_excludes1(code: &str) -> bool {
-    matches!(code, "A02.24" | "A54.43" | "B67.2")
+    matches!(code, "A02.24" | "A54.43" | "B67.2") || is_tuberculous(code)
+}
+
+/// Tuberculosis of bone (section 8): coded outside M86, no B95-B97 code.
+pub fn is_tuberculous(code: &str) -> bool {
+    matches!(code, "A18.01" | "A18.03")
 }
 
 /// The site axis of one infection.
@@ -111,34 +116,38 @@ pub fn excluded_site_code(group: SiteGroup, side: Option<Side>, acuity: Option<A
     }
 }
 
-/// Vertebral levels in two neighbouring regions ("T12-L1", "C7-T1",
-/// "L5-S1") name the junction; a bare "spine" beside a named region adds
-/// nothing.
-pub fn merge_vertebral_regions(sites: &mut Vec<SiteUse>) {
+/// Vertebral levels in two regions are one code per region (section 8),
+/// except levels spanning only T11-L1, which are thoracolumbar (M46.25);
+/// `junction` tells a finding naming T11, T12 or L1. A bare "spine" beside
+/// a named region adds nothing.
+pub fn merge_vertebral_regions(sites: &mut Vec<SiteUse>, junction: impl Fn(u32) -> bool) {
     use SiteGroup::*;
+    let all_junction = |g: SiteGroup, sites: &Vec<SiteUse>| {
+        sites
+            .iter()
+            .filter(|s| s.group == g)
+            .all(|s| s.findings.iter().all(|&i| junction(i)))
+    };
     let has = |sites: &Vec<SiteUse>, g: SiteGroup| sites.iter().any(|s| s.group == g);
-    let pairs = [
-        (VertebraCervical, VertebraThoracic, VertebraCervicothoracic),
-        (VertebraThoracic, VertebraLumbar, VertebraThoracolumbar),
-        (VertebraLumbar, VertebraSacral, VertebraLumbosacral),
-    ];
-    for (a, b, joint) in pairs {
-        if has(sites, a) && has(sites, b) {
-            let mut findings = Vec::new();
-            sites.retain(|s| {
-                if s.group == a || s.group == b {
-                    findings.extend(s.findings.iter().copied());
-                    false
-                } else {
-                    true
-                }
-            });
-            sites.push(SiteUse {
-                group: joint,
-                side: None,
-                findings,
-            });
-        }
+    if has(sites, VertebraThoracic)
+        && has(sites, VertebraLumbar)
+        && all_junction(VertebraThoracic, sites)
+        && all_junction(VertebraLumbar, sites)
+    {
+        let mut findings = Vec::new();
+        sites.retain(|s| {
+            if s.group == VertebraThoracic || s.group == VertebraLumbar {
+                findings.extend(s.findings.iter().copied());
+                false
+            } else {
+                true
+            }
+        });
+        sites.push(SiteUse {
+            group: VertebraThoracolumbar,
+            side: None,
+            findings,
+        });
     }
     let named = sites
         .iter()

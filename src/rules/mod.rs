@@ -293,6 +293,12 @@ fn is_causal_organism(facts: &Facts, f: &Finding) -> bool {
     if is_screen(facts, f) {
         return false;
     }
+    // An organism of the past history ("MSSA bacteremia 2019") is not this
+    // infection's unless the same sentence ties it to the bone infection.
+    if f.section == SectionKind::PastHistory && !facts.by_sentence.conditions.contains(&f.sentence)
+    {
+        return false;
+    }
     if f.specimen.is_some() || matches!(f.section, SectionKind::Microbiology | SectionKind::Labs) {
         return true;
     }
@@ -354,6 +360,18 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
             Value::Organism(c) => c.to_string(),
             _ => unreachable!("filtered to organisms"),
         };
+        // Section 8: tuberculosis of bone is A18.01 for the spine, A18.03
+        // for any other bone.
+        let code = if codes::is_tuberculous(&code) {
+            let spine = excluded
+                .iter()
+                .any(|&i| facts.f(i).value == Value::Organism("A18.01".into()))
+                || facts.has_condition(ConditionKind::Vertebral).is_some()
+                || infection_sites(facts).iter().any(|s| s.group.is_vertebral());
+            if spine { "A18.01" } else { "A18.03" }.to_string()
+        } else {
+            code
+        };
         push_code(out, code.clone(), Role::Primary, excluded.clone());
         flag(
             out,
@@ -384,8 +402,12 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
 
     // Section 2, Excludes2: vertebra, orbit, petrous bone coded on their own.
     let acuity = acuity_of(facts);
+    let chronic_or = |a: Acuity| match a {
+        Acuity::AcuteOnChronic => Acuity::Chronic,
+        a => a,
+    };
     for s in &outside {
-        let code = codes::excluded_site_code(s.group, s.side, acuity.map(|a| a.0));
+        let code = codes::excluded_site_code(s.group, s.side, acuity.map(|a| chronic_or(a.0)));
         push_code(out, code, Role::Primary, s.findings.clone());
     }
     let excluded_sites: Vec<u32> = outside
@@ -413,7 +435,7 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
         let code = if facts.has_condition(ConditionKind::Jaw).is_some() {
             "M27.2".to_string()
         } else if facts.has_condition(ConditionKind::Petrositis).is_some() {
-            codes::excluded_site_code(SiteGroup::Petrous, None, acuity.map(|a| a.0))
+            codes::excluded_site_code(SiteGroup::Petrous, None, acuity.map(|a| chronic_or(a.0)))
         } else {
             "M46.20".to_string()
         };
@@ -547,7 +569,9 @@ fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     }
     // Vertebral levels of two neighbouring regions ("T12-L1") are one
     // junctional region.
-    codes::merge_vertebral_regions(&mut sites);
+    codes::merge_vertebral_regions(&mut sites, |i| {
+        facts.f(i).bone() == Some("vertebra_t11_l1")
+    });
     sites
 }
 
@@ -595,10 +619,12 @@ fn m86_code(
     let site_char = codes::site_char(sites);
     let hematogenous = facts
         .affirmed(Category::Route)
+        .filter(|(_, f)| route_of_infection(facts, f, sites))
         .find(|(_, f)| f.value == Value::Route(Route::Hematogenous))
         .map(|(i, _)| i);
     let other_route = facts
         .affirmed(Category::Route)
+        .filter(|(_, f)| route_of_infection(facts, f, sites))
         .find(|(_, f)| f.value != Value::Route(Route::Hematogenous))
         .map(|(i, _)| i);
     let sinus = facts.affirmed(Category::Sinus).map(|(i, _)| i).next();
@@ -628,30 +654,46 @@ fn m86_code(
             }
             Some((a, ai)) => {
                 evidence.push(ai);
-                let four = match a {
-                    Acuity::Acute if hematogenous.is_some() => "M86.0",
-                    Acuity::Acute => "M86.1",
-                    Acuity::Subacute => "M86.2",
-                    Acuity::Chronic if sinus.is_some() => "M86.4",
-                    Acuity::Chronic if hematogenous.is_some() => "M86.5",
-                    Acuity::Chronic | Acuity::Recurrent => {
-                        if other_route.is_none() {
-                            flag(
-                                out,
-                                FlagId::RouteNotDocumented,
-                                "Chronic osteomyelitis without a documented route. Was the infection hematogenous (blood-borne)? If so, please document it; otherwise it is coded M86.6-.",
-                                facts.diagnosis_evidence(),
-                            );
-                        }
-                        "M86.6"
-                    }
+                // Section 8: acute on chronic is coded twice, acute and chronic.
+                let parts: &[Acuity] = if a == Acuity::AcuteOnChronic {
+                    &[Acuity::Acute, Acuity::Chronic]
+                } else {
+                    std::slice::from_ref(&a)
                 };
-                if four == "M86.4" {
-                    evidence.extend(sinus);
-                } else if four == "M86.0" || four == "M86.5" {
-                    evidence.extend(hematogenous);
+                let mut fours = Vec::with_capacity(parts.len());
+                for &part in parts {
+                    let four = match part {
+                        Acuity::Acute if hematogenous.is_some() => "M86.0",
+                        Acuity::Acute => "M86.1",
+                        Acuity::Subacute => "M86.2",
+                        Acuity::Chronic if sinus.is_some() => "M86.4",
+                        Acuity::Chronic if hematogenous.is_some() => "M86.5",
+                        Acuity::Chronic | Acuity::Recurrent | Acuity::AcuteOnChronic => {
+                            if other_route.is_none() {
+                                flag(
+                                    out,
+                                    FlagId::RouteNotDocumented,
+                                    "Chronic osteomyelitis without a documented route. Was the infection hematogenous (blood-borne)? If so, please document it; otherwise it is coded M86.6-.",
+                                    facts.diagnosis_evidence(),
+                                );
+                            }
+                            "M86.6"
+                        }
+                    };
+                    if four == "M86.4" {
+                        evidence.extend(sinus);
+                    } else if four == "M86.0" || four == "M86.5" {
+                        evidence.extend(hematogenous);
+                    }
+                    fours.push(four);
                 }
-                codes::with_site(four, site_char)
+                let mut built: Vec<String> =
+                    fours.iter().map(|f| codes::with_site(f, site_char)).collect();
+                let last = built.pop().expect("one acuity at least");
+                for extra in built {
+                    push_code(out, extra, Role::Primary, evidence.clone());
+                }
+                last
             }
         }
     };
@@ -686,6 +728,32 @@ fn m86_code(
     push_code(out, code, Role::Primary, evidence);
 }
 
+/// Section 4 (and issue: long templated notes): a route word documents the
+/// route of this infection only where it is said of it: in a sentence that
+/// affirms the infection, or one naming a bone of the infection's site
+/// groups ("ulcer sub 2nd MT head, probes to bone"). An old fracture or an
+/// operation elsewhere in the history ("right humerus fracture, healed
+/// 2019") is not its route.
+fn route_of_infection(facts: &Facts, f: &Finding, sites: &[SiteUse]) -> bool {
+    if f.section == SectionKind::PastHistory {
+        return false;
+    }
+    // Its own sentence, or the one after ("... confirm chronic
+    // osteomyelitis of the toe; the infection spread into the bone from the
+    // ulcer").
+    let c = &facts.by_sentence.conditions;
+    if c.contains(&f.sentence) || f.sentence.checked_sub(1).is_some_and(|p| c.contains(&p)) {
+        return true;
+    }
+    facts.affirmed(Category::Site).any(|(_, s)| {
+        s.sentence == f.sentence
+            && sites.iter().any(|u| {
+                Some(u.group) == s.site_group()
+                    && (u.side.is_none() || s.side.is_none() || u.side == s.side)
+            })
+    })
+}
+
 /// Section 3: organisms asserted as the cause or grown from a linked
 /// specimen get their B95-B97 code; none at all is a query.
 fn organism_codes(facts: &Facts, out: &mut Outcome) {
@@ -702,10 +770,30 @@ fn organism_codes(facts: &Facts, out: &mut Outcome) {
             ));
         }
     }
+    // A superficial swab is not a bone culture: where bone grew organisms,
+    // what only the swab grew is not coded.
+    let of_kind = |i: u32, kind: SpecimenKind| {
+        facts
+            .f(i)
+            .specimen
+            .is_some_and(|s| facts.f(s).value == Value::Specimen(kind))
+    };
+    if found.iter().any(|&(_, i, _)| of_kind(i, SpecimenKind::Bone)) {
+        let from_bone: Vec<String> = found
+            .iter()
+            .filter(|&&(_, i, _)| !of_kind(i, SpecimenKind::Swab))
+            .map(|(c, _, _)| c.clone())
+            .collect();
+        found.retain(|(c, i, _)| !of_kind(*i, SpecimenKind::Swab) || from_bone.contains(c));
+    }
     let codes_found = codes::prune_organisms(found);
     let has_result = facts.map.findings.iter().any(|f| {
         (f.category == Category::CultureResult
             && matches!(f.value, Value::CultureResult(CultureResult::Negative)))
+            // Section 8: a fungus is a result, with no B95-B97 code.
+            || (f.category == Category::CultureResult
+                && f.value == Value::CultureResult(CultureResult::Fungal)
+                && f.assertion.is_affirmed())
             || (f.category == Category::Organism && f.assertion.negated && !is_screen(facts, f))
     });
     if codes_found.is_empty() {
@@ -766,6 +854,11 @@ fn sickle_codes(facts: &Facts, out: &mut Outcome) {
             }
         }
     }
+    // "Hb SS disease without crisis", "not in crisis today": the provider's
+    // statement that there is none wins over a crisis in the history.
+    crisis &= !facts.map.findings.iter().any(|f| {
+        f.value == Value::Sickle(Sickle::Crisis) && f.assertion.negated && !f.assertion.family
+    });
     if let Some((g, i)) = genotype {
         push_code(
             out,

@@ -224,6 +224,17 @@ impl Segmenter {
             }
             if line_end < bytes.len() && is_blank(line) {
                 close(&mut seg, text, &mut open, line_start);
+                // A differential list ends with its paragraph: what follows
+                // is the provider's own reasoning again.
+                let last = seg.sections.last_mut().expect("one section at least");
+                if last.kind == SectionKind::Differential {
+                    last.span.end = line_start;
+                    seg.sections.push(Section {
+                        kind: SectionKind::Other,
+                        header: None,
+                        span: Span::new(line_start, text.len()),
+                    });
+                }
             }
             match line.as_bytes().last() {
                 Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() => {
@@ -270,7 +281,10 @@ impl Segmenter {
         let window = &rest.as_bytes()[..MAX_HEADER.min(rest.len())];
         if let Some(colon) = memchr::memchr(b':', window) {
             let cand = &rest[..colon];
-            if let Some(kind) = self.header_kind(cand) {
+            if let Some(kind) = self
+                .header_kind(cand)
+                .or_else(|| self.announced_differential(cand))
+            {
                 let start = offset + lead;
                 return Some((kind, Span::new(start, start + colon), start + colon + 1));
             }
@@ -284,6 +298,27 @@ impl Segmenter {
             }
         }
         None
+    }
+
+    /// A differential announced in words before a colon: "Differential for
+    /// the left foot:", "Differential diagnosis at presentation (referring
+    /// team):". Only a differential header may open such a label: its list
+    /// is uncertain whatever the words between.
+    fn announced_differential(&self, cand: &str) -> Option<SectionKind> {
+        // Most labels ("BP", "Plan") start otherwise: no allocation for them.
+        let lead = cand.trim_start().as_bytes();
+        if !lead.first().is_some_and(|c| c.eq_ignore_ascii_case(&b'd')) {
+            return None;
+        }
+        let key = normalise_header(cand);
+        let mut words = key.split(' ');
+        let first = words.next()?;
+        let two = words.next().map(|w| format!("{first} {w}"));
+        [Some(first.to_string()), two]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.headers.get(k.as_bytes()).copied())
+            .find(|&k| k == SectionKind::Differential)
     }
 
     /// False when `rest` (a line from its first non-blank character) cannot

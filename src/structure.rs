@@ -1,0 +1,268 @@
+//! Structure stage: what a finding's place in the note says about it, beyond
+//! the triggers of its sentence. Runs on the evidence map after context and
+//! before the rules.
+//!
+//! Two readings need more than one sentence's words:
+//!
+//! - **Shorthand** ("OM", "osteo"). "chronic OM R humerus" is osteomyelitis,
+//!   "bilateral OM with effusion, s/p tubes" is otitis media, "Osteo B/L
+//!   knees" is osteoarthritis and "osteo L distal femur (osteosarcoma)" a
+//!   tumour. A shorthand mention counts as osteomyelitis only where its
+//!   sentence names bone (a site, an imaging finding, a defect, a sinus, a
+//!   route, a bone specimen, or an acuity word just before it). Once a word
+//!   of `sense.tsv` shows the other meaning beside a mention, every mention
+//!   of that shorthand in the note takes it: a note does not switch meaning
+//!   between one line and the next.
+//! - **Code lines**. A problem list synced from the EHR or a diagnosis list
+//!   typed with codes ("M86.171 - Other acute osteomyelitis, right ankle and
+//!   foot") carries the code's own description: it documents no side, no
+//!   site and no diagnosis of its own. The code itself is still part of the
+//!   claim the audit checks (domain brief section 6); the words after it on
+//!   its line are marked `unrelated`.
+
+use crate::context::words_between;
+use crate::evidence::Finding;
+use crate::lexicon::{Category, ConditionKind, SpecimenKind, Value};
+use crate::segment::Segments;
+
+/// Applies both readings to the findings of one note.
+pub fn apply(text: &str, segments: &Segments, findings: &mut [Finding]) {
+    mark_code_lines(text, findings);
+    resolve_shorthand(text, segments, findings);
+}
+
+fn is_shorthand(f: &Finding) -> bool {
+    f.value == Value::Condition(ConditionKind::Shorthand)
+}
+
+/// Decides each shorthand condition mention: osteomyelitis, or a word that
+/// documents nothing about bone infection (marked `unrelated`).
+fn resolve_shorthand(text: &str, _segments: &Segments, findings: &mut [Finding]) {
+    if !findings.iter().any(is_shorthand) {
+        return;
+    }
+    // The shorthands whose other meaning the note shows.
+    let mut other: Vec<String> = Vec::new();
+    for s in findings.iter().filter(|f| f.category == Category::Sense) {
+        let Value::Sense(key) = &s.value else {
+            continue;
+        };
+        let surface = text[s.span.range()].to_ascii_lowercase();
+        // "osteo(porosis)": the word spells the other meaning out itself.
+        let spelt_out = surface
+            .strip_prefix(&**key)
+            .is_some_and(|rest| rest.starts_with(|c: char| !c.is_ascii_alphabetic()));
+        let beside = findings.iter().any(|f| {
+            is_shorthand(f)
+                && f.sentence == s.sentence
+                && text[f.span.range()].eq_ignore_ascii_case(key)
+        });
+        if (spelt_out || beside) && !other.iter().any(|k| **k == **key) {
+            other.push(key.to_string());
+        }
+    }
+    for i in 0..findings.len() {
+        if !is_shorthand(&findings[i]) {
+            continue;
+        }
+        let surface = &text[findings[i].span.range()];
+        let means_other = other.iter().any(|k| surface.eq_ignore_ascii_case(k));
+        if !means_other && names_bone(text, findings, i) {
+            findings[i].value = Value::Condition(ConditionKind::Osteomyelitis);
+        } else {
+            findings[i].assertion.unrelated = true;
+        }
+    }
+}
+
+/// True when the sentence of finding `i` names bone.
+fn names_bone(text: &str, findings: &[Finding], i: usize) -> bool {
+    let f = &findings[i];
+    findings.iter().enumerate().any(|(j, g)| {
+        if j == i || g.sentence != f.sentence || g.assertion.unrelated {
+            return false;
+        }
+        match g.category {
+            Category::Site
+            | Category::Imaging
+            | Category::Defect
+            | Category::Sinus
+            | Category::Route => true,
+            Category::Specimen => g.value == Value::Specimen(SpecimenKind::Bone),
+            // "chronic OM", "acute osteo": the acuity word qualifies it.
+            Category::Acuity => {
+                g.span.end <= f.span.start && words_between(text, g.span.end, f.span.start) == 0
+            }
+            _ => false,
+        }
+    })
+}
+
+/// Marks the findings that stand after an ICD-10-CM code at the start of a
+/// line as the code's description.
+fn mark_code_lines(text: &str, findings: &mut [Finding]) {
+    // Findings are in text order: each line is found once, from where the
+    // last one ended, so a note is read once however many findings it has.
+    let mut line_end = 0;
+    let mut seen = false;
+    let mut described: Option<usize> = None;
+    for f in findings.iter_mut() {
+        if !seen || f.span.start > line_end {
+            let from = if seen { line_end } else { 0 };
+            let start = text[from..f.span.start]
+                .rfind('\n')
+                .map_or(from, |p| from + p + 1);
+            line_end = text[f.span.start..]
+                .find('\n')
+                .map_or(text.len(), |p| f.span.start + p);
+            described = code_at_line_start(&text[start..line_end]).map(|c| start + c);
+            seen = true;
+        }
+        if described.is_some_and(|d| f.span.start >= d && f.span.end <= line_end) {
+            f.assertion.unrelated = true;
+        }
+    }
+}
+
+/// Where the description starts when `line` opens with an ICD-10-CM code
+/// (after blanks, a bullet, a number or a short label ending in a colon):
+/// "  • M86.171 — Other acute osteomyelitis", "3. M86.671  Other chronic",
+/// "Resolved: L03.115 Cellulitis". None for every other line.
+pub fn code_at_line_start(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let mut i = 0;
+    let skip_blank = |i: &mut usize| {
+        while *i < b.len() && (b[*i].is_ascii_whitespace() || b[*i] == b'|') {
+            *i += 1;
+        }
+    };
+    skip_blank(&mut i);
+    // A bullet.
+    for bullet in ["•", "·", "-", "*", "–", "—"] {
+        if line[i..].starts_with(bullet) {
+            i += bullet.len();
+            skip_blank(&mut i);
+            break;
+        }
+    }
+    // A number: "3." or "3)".
+    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits > 0 && digits <= 3 && matches!(b.get(i + digits), Some(b'.') | Some(b')')) {
+        i += digits + 1;
+        skip_blank(&mut i);
+    }
+    // A short label: "Resolved:", "Dx (entered):".
+    if let Some(colon) = line[i..].find(':') {
+        let label = &line[i..i + colon];
+        if label.split_whitespace().count() <= 3 && !label.is_empty() && code_len(label) == 0 {
+            i += colon + 1;
+            skip_blank(&mut i);
+        }
+    }
+    let n = code_len(&line[i..]);
+    (n > 0).then_some(i + n)
+}
+
+/// The length of the ICD-10-CM code `s` starts with ("M86.171", "M86171",
+/// "B95.61"), followed by a word boundary; 0 when it starts with none.
+fn code_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    if b.len() < 3
+        || !b[0].is_ascii_uppercase()
+        || b[0] == b'U'
+        || !b[1].is_ascii_digit()
+        || !b[2].is_ascii_alphanumeric()
+    {
+        return 0;
+    }
+    let mut n = 3;
+    if b.get(n) == Some(&b'.') {
+        n += 1;
+    }
+    let tail = b[n..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    if tail > 4 || (tail == 0 && b[n - 1] == b'.') {
+        return 0;
+    }
+    n += tail;
+    if b.get(n).is_some_and(|c| c.is_ascii_alphanumeric()) {
+        return 0;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Analyzer;
+
+    /// The affirmed condition kinds of a note, in order.
+    fn conditions(text: &str) -> Vec<ConditionKind> {
+        Analyzer::new()
+            .analyze(text)
+            .evidence
+            .findings
+            .iter()
+            .filter(|f| f.category == Category::Condition && f.assertion.is_affirmed())
+            .filter_map(|f| match f.value {
+                Value::Condition(k) => Some(k),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shorthand_with_bone_is_osteomyelitis() {
+        assert_eq!(
+            conditions("A/P: chronic OM R humerus, bx +MSSA."),
+            [ConditionKind::Osteomyelitis]
+        );
+        assert_eq!(
+            conditions("# L 2nd MT head OM"),
+            [ConditionKind::Osteomyelitis]
+        );
+        assert_eq!(conditions("L fem osteo"), [ConditionKind::Osteomyelitis]);
+    }
+
+    #[test]
+    fn shorthand_without_bone_or_with_its_other_meaning_is_not() {
+        // Otitis media: no bone named, and the ear words show the meaning.
+        assert!(conditions("Bilateral OM with effusion; amoxicillin x10 d.").is_empty());
+        assert!(conditions("R OM, bulging TM. Hx of OM of the L femur? no.").is_empty());
+        // Osteoarthritis and osteoporosis.
+        assert!(conditions("# Osteo B/L knees, osteophytes, KL gr 3").is_empty());
+        assert!(conditions("# Osteo(porosis): DEXA fem neck T -2.6").is_empty());
+        // Osteosarcoma: shown once, meant everywhere in the note.
+        assert!(conditions(
+            "osteo L distal femur (osteosarcoma), s/p resection.\n# Osteo L distal femur: NED."
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn code_lines_open_with_a_code() {
+        assert_eq!(
+            code_at_line_start("  • M86.171 — Other acute osteomyelitis"),
+            Some(11)
+        );
+        assert_eq!(code_at_line_start("3. M86671 Other chronic"), Some(9));
+        assert_eq!(
+            code_at_line_start("Resolved: L03.115 Cellulitis"),
+            Some(17)
+        );
+        assert_eq!(code_at_line_start("Chronic osteomyelitis (M86.672)"), None);
+        assert_eq!(code_at_line_start("T4 complete paraplegia"), None);
+        assert_eq!(code_at_line_start("MRI L foot"), None);
+    }
+
+    #[test]
+    fn a_code_description_documents_nothing() {
+        let synced = "Problem list (EHR sync):\n  M86.171 - Other acute osteomyelitis, right ankle and foot\n";
+        assert!(conditions(synced).is_empty());
+        // The same words written by the provider are documentation.
+        let written = "Assessment: other acute osteomyelitis, right ankle and foot.";
+        assert_eq!(conditions(written), [ConditionKind::Osteomyelitis]);
+    }
+}
