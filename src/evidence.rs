@@ -239,7 +239,9 @@ fn is_site(f: &Finding) -> bool {
 /// a few words, else the one just before.
 fn link_sides(text: &str, findings: &mut [Finding]) {
     for i in 0..findings.len() {
-        if findings[i].category != Category::Side {
+        // A side in a code's description ("M86.171 Other acute
+        // osteomyelitis, right ankle and foot") documents no side.
+        if findings[i].category != Category::Side || findings[i].assertion.unrelated {
             continue;
         }
         let side = match findings[i].value {

@@ -154,7 +154,7 @@ pub fn code_at_line_start(line: &str) -> Option<usize> {
     // A short label: "Resolved:", "Dx (entered):".
     if let Some(colon) = line[i..].find(':') {
         let label = &line[i..i + colon];
-        if label.split_whitespace().count() <= 3 && !label.is_empty() && code_len(label) == 0 {
+        if label.split_whitespace().count() <= 6 && !label.is_empty() && code_len(label) == 0 {
             i += colon + 1;
             skip_blank(&mut i);
         }

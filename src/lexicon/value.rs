@@ -260,6 +260,9 @@ keyed_enum! {
         Wound = "wound",
         /// A superficial swab: not a culture of the bone.
         Swab = "swab",
+        /// A specimen of another site (urine, sputum, stool): its organism
+        /// is another infection's.
+        Remote = "remote",
         /// Joint fluid or aspirate.
         Aspirate = "aspirate",
         /// A colonisation screen (MRSA nares swab).

@@ -290,7 +290,7 @@ fn is_diagnosis(facts: &Facts, c: u32) -> bool {
 /// reported under microbiology, or in a sentence reporting growth. "Given
 /// the MRSA information leaflet" is none of these.
 fn is_causal_organism(facts: &Facts, f: &Finding) -> bool {
-    if is_screen(facts, f) {
+    if is_screen(facts, f) || is_remote(facts, f) {
         return false;
     }
     // An organism of the past history ("MSSA bacteremia 2019") is not this
@@ -446,6 +446,12 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
         organism_codes(facts, out);
     }
     defect_codes(facts, out, &inside);
+}
+
+/// Grown from a specimen of another site (urine, sputum, stool).
+fn is_remote(facts: &Facts, f: &Finding) -> bool {
+    f.specimen
+        .is_some_and(|s| facts.f(s).value == Value::Specimen(SpecimenKind::Remote))
 }
 
 fn is_screen(facts: &Facts, f: &Finding) -> bool {
@@ -778,13 +784,24 @@ fn organism_codes(facts: &Facts, out: &mut Outcome) {
             .specimen
             .is_some_and(|s| facts.f(s).value == Value::Specimen(kind))
     };
-    if found.iter().any(|&(_, i, _)| of_kind(i, SpecimenKind::Bone)) {
-        let from_bone: Vec<String> = found
+    // Likewise a blood culture: its organism is this infection's where the
+    // infection is blood-borne or the organism is named with it otherwise
+    // ("1 of 4 bottles: S. epidermidis", called a contaminant, is not).
+    let hematogenous = facts
+        .affirmed(Category::Route)
+        .any(|(_, f)| f.value == Value::Route(Route::Hematogenous));
+    for (weak, keep_all) in [(SpecimenKind::Swab, false), (SpecimenKind::Blood, hematogenous)] {
+        if keep_all {
+            continue;
+        }
+        let elsewhere: Vec<String> = found
             .iter()
-            .filter(|&&(_, i, _)| !of_kind(i, SpecimenKind::Swab))
+            .filter(|&&(_, i, _)| !of_kind(i, weak))
             .map(|(c, _, _)| c.clone())
             .collect();
-        found.retain(|(c, i, _)| !of_kind(*i, SpecimenKind::Swab) || from_bone.contains(c));
+        if !elsewhere.is_empty() {
+            found.retain(|(c, i, _)| !of_kind(*i, weak) || elsewhere.contains(c));
+        }
     }
     let codes_found = codes::prune_organisms(found);
     let has_result = facts.map.findings.iter().any(|f| {
@@ -856,8 +873,18 @@ fn sickle_codes(facts: &Facts, out: &mut Outcome) {
     }
     // "Hb SS disease without crisis", "not in crisis today": the provider's
     // statement that there is none wins over a crisis in the history.
+    let genotype_sentences: Vec<u32> = facts
+        .affirmed(Category::Sickle)
+        .filter(|(_, f)| !matches!(f.value, Value::Sickle(Sickle::Crisis | Sickle::Trait)))
+        .map(|(_, f)| f.sentence)
+        .collect();
     crisis &= !facts.map.findings.iter().any(|f| {
-        f.value == Value::Sickle(Sickle::Crisis) && f.assertion.negated && !f.assertion.family
+        f.value == Value::Sickle(Sickle::Crisis)
+            && f.assertion.negated
+            && !f.assertion.family
+            && genotype_sentences
+                .iter()
+                .any(|&s| f.sentence == s || f.sentence == s + 1)
     });
     if let Some((g, i)) = genotype {
         push_code(

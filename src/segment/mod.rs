@@ -289,6 +289,14 @@ impl Segmenter {
                 return Some((kind, Span::new(start, start + colon), start + colon + 1));
             }
         }
+        // A differential announced in more words than a header holds.
+        let wide = &rest.as_bytes()[..(2 * MAX_HEADER).min(rest.len())];
+        if let Some(colon) = memchr::memchr(b':', wide).filter(|&c| c >= window.len()) {
+            if let Some(kind) = self.announced_differential(&rest[..colon]) {
+                let start = offset + lead;
+                return Some((kind, Span::new(start, start + colon), start + colon + 1));
+            }
+        }
         let trimmed = rest.trim_end();
         if !trimmed.is_empty() && trimmed.len() <= MAX_HEADER {
             if let Some(kind) = self.header_kind(trimmed) {
