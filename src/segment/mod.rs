@@ -289,10 +289,18 @@ impl Segmenter {
                 return Some((kind, Span::new(start, start + colon), start + colon + 1));
             }
         }
-        // A differential announced in more words than a header holds.
+        // A differential announced in more words than a header holds, or a
+        // header with a long parenthesis: "CULTURES (bone, anterior table of
+        // the frontal bone, and abscess):".
         let wide = &rest.as_bytes()[..(2 * MAX_HEADER).min(rest.len())];
         if let Some(colon) = memchr::memchr(b':', wide).filter(|&c| c >= window.len()) {
-            if let Some(kind) = self.announced_differential(&rest[..colon]) {
+            let cand = &rest[..colon];
+            let parenthesised = || {
+                cand.find('(')
+                    .filter(|&p| p <= MAX_HEADER)
+                    .and_then(|p| self.header_kind(&cand[..p]))
+            };
+            if let Some(kind) = self.announced_differential(cand).or_else(parenthesised) {
                 let start = offset + lead;
                 return Some((kind, Span::new(start, start + colon), start + colon + 1));
             }
@@ -561,10 +569,38 @@ fn continues_previous(last_solid: Option<char>, text: &str, line_start: usize) -
 }
 
 /// True when the period (or ! ?) at `i` ends a sentence.
+/// How far back on its line a semicolon looks for the label of a
+/// differential list; bounded so that a note that is one long line is not
+/// rescanned at every semicolon.
+const LIST_LABEL_REACH: usize = 240;
+
+/// True when the semicolon at `i` separates the items of a differential
+/// list announced earlier on its line ("Differential diagnosis: a; b; c",
+/// "DDx: a; b").
+fn in_differential_list(text: &str, i: usize) -> bool {
+    let mut from = i.saturating_sub(LIST_LABEL_REACH);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &text[from..i];
+    let line = before.rsplit('\n').next().unwrap_or(before);
+    let lower = line.to_ascii_lowercase();
+    ["differential", "ddx"].iter().any(|label| {
+        lower
+            .find(label)
+            .is_some_and(|at| lower[at..].contains(':'))
+    })
+}
+
 fn ends_sentence(text: &str, i: usize) -> bool {
     let bytes = text.as_bytes();
     // Only before whitespace or the end of the line: "1.2 cm", "e.g.," stay.
     if i + 1 < bytes.len() && !bytes[i + 1].is_ascii_whitespace() {
+        return false;
+    }
+    if bytes[i] == b';' && in_differential_list(text, i) {
+        // "Differential diagnosis: synovitis; osteomyelitis; fracture": the
+        // items share the label's uncertainty.
         return false;
     }
     if bytes[i] != b'.' {
