@@ -369,6 +369,9 @@ keyed_enum! {
         Assessment = "assessment",
         /// Plan, recommendations.
         Plan = "plan",
+        /// An addendum: where it restates the diagnosis, it supersedes the
+        /// report above it.
+        Addendum = "addendum",
         /// A differential diagnosis list: every diagnosis in it is uncertain.
         Differential = "differential",
         /// Health maintenance, immunisations, screening: vaccines name no

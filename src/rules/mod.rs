@@ -524,6 +524,20 @@ fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     } else {
         in_condition
     };
+    // A radiology addendum that restates the diagnosis ("laterality
+    // correction ... Final impression: acute osteomyelitis of the RIGHT
+    // proximal tibia") supersedes the preliminary report above it.
+    if let Some(addendum) = facts
+        .map
+        .findings
+        .iter()
+        .find(|f| f.section == SectionKind::Addendum)
+        .map(|f| f.sentence)
+    {
+        if chosen.iter().any(|(_, f)| f.sentence > addendum) {
+            chosen.retain(|(_, f)| f.sentence > addendum);
+        }
+    }
     let vague_with_condition = facts
         .affirmed(Category::Vague)
         .any(|(_, f)| sentences.contains(&f.sentence));

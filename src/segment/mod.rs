@@ -158,7 +158,7 @@ impl Segmenter {
             return Some(*k);
         }
         // "Pathology / Microbiology", "Assessment and Plan": the first part decides.
-        for sep in ["/", "&", " and ", ",", " - ", "("] {
+        for sep in ["/", "&", " and ", ",", " - ", " — ", " – ", "("] {
             if let Some((first, _)) = key.split_once(sep) {
                 if let Some(k) = self.headers.get(first.trim().as_bytes()) {
                     return Some(*k);
@@ -560,12 +560,29 @@ fn normalise_header(s: &str) -> String {
 fn continues_previous(last_solid: Option<char>, text: &str, line_start: usize) -> bool {
     let ends_open =
         last_solid.is_some_and(|c| c.is_alphanumeric() || c == ',' || c == '(' || c == '-');
-    ends_open
-        && text[line_start..]
-            .trim_start_matches([' ', '\t'])
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_lowercase())
+    if !ends_open {
+        return false;
+    }
+    let rest = text[line_start..].trim_start_matches([' ', '\t']);
+    match rest.chars().next() {
+        Some(c) if c.is_lowercase() => true,
+        // ALL-CAPS dictation wraps in capitals: "... OF THE LEFT DISTAL" /
+        // "HUMERUS WITH DRAINING SINUS". Both lines are capitals only.
+        Some(c) if c.is_uppercase() => {
+            let head = &rest.as_bytes()[..rest.len().min(40)];
+            let line = &head[..head.iter().position(|&b| b == b'\n').unwrap_or(head.len())];
+            let prev_start = text[..line_start.saturating_sub(1)]
+                .rfind('\n')
+                .map_or(0, |p| p + 1);
+            let prev = text[prev_start..line_start].as_bytes();
+            let caps = |s: &[u8]| {
+                !s.iter().any(u8::is_ascii_lowercase)
+                    && s.iter().filter(|b| b.is_ascii_uppercase()).count() >= 3
+            };
+            caps(line) && caps(prev)
+        }
+        _ => false,
+    }
 }
 
 /// True when the period (or ! ?) at `i` ends a sentence.
