@@ -19,15 +19,22 @@
 //!   site and no diagnosis of its own. The code itself is still part of the
 //!   claim the audit checks (domain brief section 6); the words after it on
 //!   its line are marked `unrelated`.
+//! - **Copied-forward blocks**. Text an EHR marks as copied from an older
+//!   note (">>> copied forward from the note of 03/02 <<<" up to "end of
+//!   copied text" or the next blank line) describes that visit: its
+//!   findings are `historical`. A marker that says the text was reviewed or
+//!   updated today ("PROBLEM LIST (copied forward; reviewed and updated)")
+//!   opens no block.
 
 use crate::context::words_between;
 use crate::evidence::Finding;
 use crate::lexicon::{Category, ConditionKind, SpecimenKind, Value};
 use crate::segment::Segments;
 
-/// Applies both readings to the findings of one note.
+/// Applies the readings to the findings of one note.
 pub fn apply(text: &str, segments: &Segments, findings: &mut [Finding]) {
     mark_code_lines(text, findings);
+    mark_copied_blocks(text, findings);
     resolve_shorthand(text, segments, findings);
 }
 
@@ -61,18 +68,52 @@ fn resolve_shorthand(text: &str, _segments: &Segments, findings: &mut [Finding])
             other.push(key.to_string());
         }
     }
+    // Each mention: its own sentence first. Where the note has shown the
+    // other meaning, a mention needs more than a bone to be osteomyelitis
+    // ("# Osteo L distal femur: NED" in an oncology note), but a sentence
+    // that also says how the bone is infected still is ("chronic OM R
+    // humerus, heme seeded" beside "recurrent OM as a toddler, s/p PE tubes").
     for i in 0..findings.len() {
         if !is_shorthand(&findings[i]) {
             continue;
         }
         let surface = &text[findings[i].span.range()];
-        let means_other = other.iter().any(|k| surface.eq_ignore_ascii_case(k));
-        if !means_other && names_bone(text, findings, i) {
+        let key = surface.to_ascii_lowercase();
+        let cue_here = findings.iter().any(|s| {
+            s.category == Category::Sense
+                && s.sentence == findings[i].sentence
+                && s.value == Value::Sense(key.as_str().into())
+        });
+        let shown_elsewhere = other.iter().any(|k| *k == key);
+        let is_osteomyelitis = !cue_here
+            && names_bone(text, findings, i)
+            && (!shown_elsewhere || names_infection(text, findings, i));
+        if is_osteomyelitis {
             findings[i].value = Value::Condition(ConditionKind::Osteomyelitis);
         } else {
             findings[i].assertion.unrelated = true;
         }
     }
+}
+
+/// True when the sentence of finding `i` says how a bone is infected: an
+/// acuity word just before it, a route, an organism, an imaging finding of
+/// infection, a sinus or a bone specimen.
+fn names_infection(text: &str, findings: &[Finding], i: usize) -> bool {
+    let f = &findings[i];
+    findings.iter().enumerate().any(|(j, g)| {
+        if j == i || g.sentence != f.sentence || !g.assertion.is_affirmed() {
+            return false;
+        }
+        match g.category {
+            Category::Route | Category::Organism | Category::Imaging | Category::Sinus => true,
+            Category::Specimen => g.value == Value::Specimen(SpecimenKind::Bone),
+            Category::Acuity => {
+                g.span.end <= f.span.start && words_between(text, g.span.end, f.span.start) == 0
+            }
+            _ => false,
+        }
+    })
 }
 
 /// True when the sentence of finding `i` names bone.
@@ -120,6 +161,71 @@ fn mark_code_lines(text: &str, findings: &mut [Finding]) {
         }
         if described.is_some_and(|d| f.span.start >= d && f.span.end <= line_end) {
             f.assertion.unrelated = true;
+        }
+    }
+}
+
+/// The byte ranges of copied-forward blocks.
+fn copied_blocks(text: &str) -> Vec<(usize, usize)> {
+    let mut blocks = Vec::new();
+    let finder = memchr::memmem::Finder::new("opied ");
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(p) = finder.find(&bytes[from..]) {
+        let at = from + p;
+        let line_start = text[..at].rfind('\n').map_or(0, |q| q + 1);
+        let line_end = text[at..].find('\n').map_or(text.len(), |q| at + q);
+        let line = text[line_start..line_end].to_ascii_lowercase();
+        from = line_end;
+        let copied = ["copied forward", "copied from", "copied over"]
+            .iter()
+            .any(|m| line.contains(m));
+        let reconciled = ["review", "updated", "reconciled"]
+            .iter()
+            .any(|m| line.contains(m));
+        if !copied || reconciled {
+            continue;
+        }
+        // The block: the lines after the marker, up to an end marker or a
+        // blank line.
+        let mut end = line_end;
+        let mut cursor = line_end;
+        while cursor < text.len() {
+            let next_start = cursor + 1;
+            let next_end = text[next_start..]
+                .find('\n')
+                .map_or(text.len(), |q| next_start + q);
+            let next = &text[next_start..next_end];
+            if next.trim().is_empty() {
+                break;
+            }
+            end = next_end;
+            let lower = next.to_ascii_lowercase();
+            if lower.contains("end of cop") || lower.contains("end cop") {
+                break;
+            }
+            cursor = next_end;
+        }
+        if end > line_end {
+            blocks.push((line_end, end));
+        }
+        from = end.max(from);
+    }
+    blocks
+}
+
+/// Marks the findings inside copied-forward blocks as historical.
+fn mark_copied_blocks(text: &str, findings: &mut [Finding]) {
+    let blocks = copied_blocks(text);
+    if blocks.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut() {
+        if blocks
+            .iter()
+            .any(|&(s, e)| f.span.start >= s && f.span.end <= e)
+        {
+            f.assertion.historical = true;
         }
     }
 }
@@ -239,6 +345,18 @@ mod tests {
             "osteo L distal femur (osteosarcoma), s/p resection.\n# Osteo L distal femur: NED."
         )
         .is_empty());
+    }
+
+    #[test]
+    fn copied_forward_blocks_are_history() {
+        let note = "Interval: antibiotics completed.\n>>> copied forward from the note of 03/02 <<<\nAssessment: acute osteomyelitis L calcaneus, bone biopsy MSSA.\n>>> end of copied text <<<\nAssessment today: doing well.";
+        assert!(conditions(note).is_empty());
+        // Reviewed and updated today: current.
+        let reviewed = "PROBLEM LIST (copied forward from 02/2025; reviewed and updated today)\n1. Chronic osteomyelitis of the right ischium\n";
+        assert_eq!(conditions(reviewed), [ConditionKind::Osteomyelitis]);
+        // The block ends at a blank line.
+        let after = "Copied from prior note: osteomyelitis of the left tibia, acute.\nold plan\n\nA: acute osteomyelitis of the left tibia.";
+        assert_eq!(conditions(after), [ConditionKind::Osteomyelitis]);
     }
 
     #[test]

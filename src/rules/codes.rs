@@ -117,37 +117,41 @@ pub fn excluded_site_code(group: SiteGroup, side: Option<Side>, acuity: Option<A
 }
 
 /// Vertebral levels in two regions are one code per region (section 8),
-/// except levels spanning only T11-L1, which are thoracolumbar (M46.25);
-/// `junction` tells a finding naming T11, T12 or L1. A bare "spine" beside
-/// a named region adds nothing.
-pub fn merge_vertebral_regions(sites: &mut Vec<SiteUse>, junction: impl Fn(u32) -> bool) {
+/// except levels that span only a junction: T11-L1 is thoracolumbar
+/// (M46.25), L5-S1 lumbosacral (M46.27), C7-T1 cervicothoracic (M46.23).
+/// `bone` gives a finding's bone key; the junction levels carry the keys
+/// `vertebra_t11_l1`, `vertebra_l5_s1` and `vertebra_c7_t1` in site.tsv. A
+/// bare "spine" beside a named region adds nothing.
+pub fn merge_vertebral_regions<'a>(sites: &mut Vec<SiteUse>, bone: impl Fn(u32) -> Option<&'a str>) {
     use SiteGroup::*;
-    let all_junction = |g: SiteGroup, sites: &Vec<SiteUse>| {
-        sites
+    let pairs = [
+        (VertebraCervical, VertebraThoracic, VertebraCervicothoracic, "vertebra_c7_t1"),
+        (VertebraThoracic, VertebraLumbar, VertebraThoracolumbar, "vertebra_t11_l1"),
+        (VertebraLumbar, VertebraSacral, VertebraLumbosacral, "vertebra_l5_s1"),
+    ];
+    for (a, b, joint, key) in pairs {
+        let in_pair = |s: &SiteUse| s.group == a || s.group == b;
+        let has = |g: SiteGroup| sites.iter().any(|s| s.group == g);
+        let only_junction = sites
             .iter()
-            .filter(|s| s.group == g)
-            .all(|s| s.findings.iter().all(|&i| junction(i)))
-    };
-    let has = |sites: &Vec<SiteUse>, g: SiteGroup| sites.iter().any(|s| s.group == g);
-    if has(sites, VertebraThoracic)
-        && has(sites, VertebraLumbar)
-        && all_junction(VertebraThoracic, sites)
-        && all_junction(VertebraLumbar, sites)
-    {
-        let mut findings = Vec::new();
-        sites.retain(|s| {
-            if s.group == VertebraThoracic || s.group == VertebraLumbar {
-                findings.extend(s.findings.iter().copied());
-                false
-            } else {
-                true
-            }
-        });
-        sites.push(SiteUse {
-            group: VertebraThoracolumbar,
-            side: None,
-            findings,
-        });
+            .filter(|s| in_pair(s))
+            .all(|s| s.findings.iter().all(|&i| bone(i) == Some(key)));
+        if has(a) && has(b) && only_junction {
+            let mut findings = Vec::new();
+            sites.retain(|s| {
+                if in_pair(s) {
+                    findings.extend(s.findings.iter().copied());
+                    false
+                } else {
+                    true
+                }
+            });
+            sites.push(SiteUse {
+                group: joint,
+                side: None,
+                findings,
+            });
+        }
     }
     let named = sites
         .iter()

@@ -589,9 +589,7 @@ fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     }
     // Vertebral levels of two neighbouring regions ("T12-L1") are one
     // junctional region.
-    codes::merge_vertebral_regions(&mut sites, |i| {
-        facts.f(i).bone() == Some("vertebra_t11_l1")
-    });
+    codes::merge_vertebral_regions(&mut sites, |i| facts.f(i).bone());
     sites
 }
 
@@ -801,9 +799,10 @@ fn organism_codes(facts: &Facts, out: &mut Outcome) {
     // Likewise a blood culture: its organism is this infection's where the
     // infection is blood-borne or the organism is named with it otherwise
     // ("1 of 4 bottles: S. epidermidis", called a contaminant, is not).
-    let hematogenous = facts
-        .affirmed(Category::Route)
-        .any(|(_, f)| f.value == Value::Route(Route::Hematogenous));
+    let sites = infection_sites(facts);
+    let hematogenous = facts.affirmed(Category::Route).any(|(_, f)| {
+        f.value == Value::Route(Route::Hematogenous) && route_of_infection(facts, f, &sites)
+    });
     for (weak, keep_all) in [(SpecimenKind::Swab, false), (SpecimenKind::Blood, hematogenous)] {
         if keep_all {
             continue;
@@ -818,9 +817,17 @@ fn organism_codes(facts: &Facts, out: &mut Outcome) {
         }
     }
     let codes_found = codes::prune_organisms(found);
+    // "bone cx: pending, no growth at 24 h, final not back": an interim
+    // read of a pending culture is no result yet (section 8).
+    let pending: FxHashSet<u32> = facts
+        .affirmed(Category::CultureResult)
+        .filter(|(_, f)| f.value == Value::CultureResult(CultureResult::Pending))
+        .map(|(_, f)| f.sentence)
+        .collect();
     let has_result = facts.map.findings.iter().any(|f| {
         (f.category == Category::CultureResult
-            && matches!(f.value, Value::CultureResult(CultureResult::Negative)))
+            && matches!(f.value, Value::CultureResult(CultureResult::Negative))
+            && !pending.contains(&f.sentence))
             // Section 8: a fungus is a result, with no B95-B97 code.
             || (f.category == Category::CultureResult
                 && f.value == Value::CultureResult(CultureResult::Fungal)
