@@ -199,7 +199,9 @@ fn assert_context(
         };
         let d = Assertion::of_section(f.section);
         a.family |= d.family;
-        a.hypothetical |= d.hypothetical && !a.negated;
+        // An indication asks about the diagnosis; the rest of it (the ulcer
+        // that probes to bone, the site, the duration) is the current history.
+        a.hypothetical |= d.hypothetical && !a.negated && f.category == Category::Condition;
         a.possible |= d.possible && !a.negated;
         a.unrelated |= d.unrelated;
         // A diagnosis listed under past history is history, not the

@@ -96,8 +96,7 @@ fn resolve_shorthand(text: &str, _segments: &Segments, findings: &mut [Finding])
     }
 }
 
-/// True when the sentence of finding `i` says how a bone is infected: an
-/// acuity word just before it, a route, an organism, an imaging finding of
+/// True when the sentence of finding `i` says how a bone is infected: a route, an organism, an imaging finding of
 /// infection, a sinus or a bone specimen.
 fn names_infection(text: &str, findings: &[Finding], i: usize) -> bool {
     let f = &findings[i];
@@ -105,12 +104,10 @@ fn names_infection(text: &str, findings: &[Finding], i: usize) -> bool {
         if j == i || g.sentence != f.sentence || !g.assertion.is_affirmed() {
             return false;
         }
+        // Not an acuity word: "recurrent acute OM" is said of ears too.
         match g.category {
             Category::Route | Category::Organism | Category::Imaging | Category::Sinus => true,
             Category::Specimen => g.value == Value::Specimen(SpecimenKind::Bone),
-            Category::Acuity => {
-                g.span.end <= f.span.start && words_between(text, g.span.end, f.span.start) == 0
-            }
             _ => false,
         }
     })

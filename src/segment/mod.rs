@@ -220,7 +220,11 @@ impl Segmenter {
             if !list_item {
                 // "... at two sites:" followed by "- left humerus" items: the
                 // items complete the sentence that announced them.
-                list_open = line.trim_end().ends_with(':') && body_start == line_start;
+                // A list of diagnoses ("Discharge diagnoses (as written):")
+                // holds one problem an item: its items stay apart.
+                list_open = line.trim_end().ends_with(':')
+                    && body_start == line_start
+                    && !names_problem_list(line);
             }
             if line_end < bytes.len() && is_blank(line) {
                 close(&mut seg, text, &mut open, line_start);
@@ -586,6 +590,15 @@ fn continues_previous(last_solid: Option<char>, text: &str, line_start: usize) -
 }
 
 /// True when the period (or ! ?) at `i` ends a sentence.
+/// True when a line announcing a list says the list is of diagnoses or
+/// problems, each item its own.
+fn names_problem_list(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    ["diagnos", "problem", "dx", "impression", "assessment"]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
 /// How far back on its line a semicolon looks for the label of a
 /// differential list; bounded so that a note that is one long line is not
 /// rescanned at every semicolon.
