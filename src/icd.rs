@@ -42,8 +42,8 @@ const TABULAR_VERSION: &str = "2026";
 /// it is coded (D57 sickle cell, M89.7- major osseous defect, T84.5-
 /// prosthetic joint infection); and E11, common on assigned claims.
 pub const CATEGORIES: &[&str] = &[
-    "A02", "A18", "A54", "B67", "B95", "B96", "B97", "D57", "E11", "H05", "H70", "M27", "M46", "M86",
-    "M89", "T84",
+    "A02", "A18", "A54", "B67", "B95", "B96", "B97", "D57", "E11", "H05", "H70", "M27", "M46",
+    "M86", "M89", "T84",
 ];
 
 /// The command that writes the committed table; named in its first line.

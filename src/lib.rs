@@ -48,8 +48,8 @@ pub mod negex;
 pub mod output;
 pub mod rules;
 pub mod segment;
-pub mod structure;
 pub mod span;
+pub mod structure;
 pub mod synth;
 
 pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, CodeSuggestion};

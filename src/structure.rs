@@ -363,10 +363,7 @@ mod tests {
             Some(11)
         );
         assert_eq!(code_at_line_start("3. M86671 Other chronic"), Some(9));
-        assert_eq!(
-            code_at_line_start("Resolved: L03.115 Cellulitis"),
-            Some(17)
-        );
+        assert_eq!(code_at_line_start("Resolved: L03.115 Cellulitis"), Some(17));
         assert_eq!(code_at_line_start("Chronic osteomyelitis (M86.672)"), None);
         assert_eq!(code_at_line_start("T4 complete paraplegia"), None);
         assert_eq!(code_at_line_start("MRI L foot"), None);

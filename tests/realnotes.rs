@@ -71,7 +71,10 @@ fn shorthand_with_another_meaning_is_not() {
 
 #[test]
 fn a_differential_list_is_uncertain() {
-    assert!(codes("Differential diagnosis: cellulitis; osteomyelitis of the left tibia; gout.").is_empty());
+    assert!(
+        codes("Differential diagnosis: cellulitis; osteomyelitis of the left tibia; gout.")
+            .is_empty()
+    );
     assert!(codes(
         "MDM: Differential diagnosis: transient synovitis; septic arthritis of the right hip; osteomyelitis of the femur."
     )
@@ -227,7 +230,9 @@ fn section_eight_organisms_and_sites() {
     let (c, f) = read("A: tuberculous osteomyelitis of the T10 vertebral body (Pott's disease); biopsy AFB positive.");
     assert_eq!(c, ["A18.01"]);
     assert_eq!(f, ["EXCLUDED_ORGANISM"]);
-    let (c, f) = read("A: chronic osteomyelitis of the left tibia due to Mycobacterium tuberculosis, contiguous.");
+    let (c, f) = read(
+        "A: chronic osteomyelitis of the left tibia due to Mycobacterium tuberculosis, contiguous.",
+    );
     assert_eq!(c, ["A18.03"]);
     assert_eq!(f, ["EXCLUDED_ORGANISM"]);
     // Near miss: Pott's puffy tumour is not tuberculosis.

@@ -122,12 +122,30 @@ pub fn excluded_site_code(group: SiteGroup, side: Option<Side>, acuity: Option<A
 /// `bone` gives a finding's bone key; the junction levels carry the keys
 /// `vertebra_t11_l1`, `vertebra_l5_s1` and `vertebra_c7_t1` in site.tsv. A
 /// bare "spine" beside a named region adds nothing.
-pub fn merge_vertebral_regions<'a>(sites: &mut Vec<SiteUse>, bone: impl Fn(u32) -> Option<&'a str>) {
+pub fn merge_vertebral_regions<'a>(
+    sites: &mut Vec<SiteUse>,
+    bone: impl Fn(u32) -> Option<&'a str>,
+) {
     use SiteGroup::*;
     let pairs = [
-        (VertebraCervical, VertebraThoracic, VertebraCervicothoracic, "vertebra_c7_t1"),
-        (VertebraThoracic, VertebraLumbar, VertebraThoracolumbar, "vertebra_t11_l1"),
-        (VertebraLumbar, VertebraSacral, VertebraLumbosacral, "vertebra_l5_s1"),
+        (
+            VertebraCervical,
+            VertebraThoracic,
+            VertebraCervicothoracic,
+            "vertebra_c7_t1",
+        ),
+        (
+            VertebraThoracic,
+            VertebraLumbar,
+            VertebraThoracolumbar,
+            "vertebra_t11_l1",
+        ),
+        (
+            VertebraLumbar,
+            VertebraSacral,
+            VertebraLumbosacral,
+            "vertebra_l5_s1",
+        ),
     ];
     for (a, b, joint, key) in pairs {
         let in_pair = |s: &SiteUse| s.group == a || s.group == b;

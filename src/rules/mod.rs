@@ -367,7 +367,9 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
                 .iter()
                 .any(|&i| facts.f(i).value == Value::Organism("A18.01".into()))
                 || facts.has_condition(ConditionKind::Vertebral).is_some()
-                || infection_sites(facts).iter().any(|s| s.group.is_vertebral());
+                || infection_sites(facts)
+                    .iter()
+                    .any(|s| s.group.is_vertebral());
             if spine { "A18.01" } else { "A18.03" }.to_string()
         } else {
             code
@@ -705,8 +707,10 @@ fn m86_code(
                     }
                     fours.push(four);
                 }
-                let mut built: Vec<String> =
-                    fours.iter().map(|f| codes::with_site(f, site_char)).collect();
+                let mut built: Vec<String> = fours
+                    .iter()
+                    .map(|f| codes::with_site(f, site_char))
+                    .collect();
                 let last = built.pop().expect("one acuity at least");
                 for extra in built {
                     push_code(out, extra, Role::Primary, evidence.clone());
@@ -803,7 +807,10 @@ fn organism_codes(facts: &Facts, out: &mut Outcome) {
     let hematogenous = facts.affirmed(Category::Route).any(|(_, f)| {
         f.value == Value::Route(Route::Hematogenous) && route_of_infection(facts, f, &sites)
     });
-    for (weak, keep_all) in [(SpecimenKind::Swab, false), (SpecimenKind::Blood, hematogenous)] {
+    for (weak, keep_all) in [
+        (SpecimenKind::Swab, false),
+        (SpecimenKind::Blood, hematogenous),
+    ] {
         if keep_all {
             continue;
         }
