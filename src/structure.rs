@@ -84,10 +84,10 @@ fn resolve_shorthand(text: &str, _segments: &Segments, findings: &mut [Finding])
                 && s.sentence == findings[i].sentence
                 && s.value == Value::Sense(key.as_str().into())
         });
-        let shown_elsewhere = other.iter().any(|k| *k == key);
+        let shown_elsewhere = other.contains(&key);
         let is_osteomyelitis = !cue_here
             && names_bone(text, findings, i)
-            && (!shown_elsewhere || names_infection(text, findings, i));
+            && (!shown_elsewhere || names_infection(findings, i));
         if is_osteomyelitis {
             findings[i].value = Value::Condition(ConditionKind::Osteomyelitis);
         } else {
@@ -98,7 +98,7 @@ fn resolve_shorthand(text: &str, _segments: &Segments, findings: &mut [Finding])
 
 /// True when the sentence of finding `i` says how a bone is infected: a route, an organism, an imaging finding of
 /// infection, a sinus or a bone specimen.
-fn names_infection(text: &str, findings: &[Finding], i: usize) -> bool {
+fn names_infection(findings: &[Finding], i: usize) -> bool {
     let f = &findings[i];
     findings.iter().enumerate().any(|(j, g)| {
         if j == i || g.sentence != f.sentence || !g.assertion.is_affirmed() {

@@ -578,7 +578,7 @@ fn continues_previous(last_solid: Option<char>, text: &str, line_start: usize) -
             let prev_start = text[..line_start.saturating_sub(1)]
                 .rfind('\n')
                 .map_or(0, |p| p + 1);
-            let prev = text[prev_start..line_start].as_bytes();
+            let prev = &text.as_bytes()[prev_start..line_start];
             let caps = |s: &[u8]| {
                 !s.iter().any(u8::is_ascii_lowercase)
                     && s.iter().filter(|b| b.is_ascii_uppercase()).count() >= 3
