@@ -203,9 +203,9 @@ fn copied_blocks(text: &str) -> Vec<(usize, usize)> {
             }
             cursor = next_end;
         }
-        if end > line_end {
-            blocks.push((line_end, end));
-        }
+        // The marker's own line belongs to it: "Copied from prior note:
+        // osteomyelitis of the left tibia".
+        blocks.push((line_start, end));
         from = end.max(from);
     }
     blocks
@@ -351,7 +351,7 @@ mod tests {
         // Reviewed and updated today: current.
         let reviewed = "PROBLEM LIST (copied forward from 02/2025; reviewed and updated today)\n1. Chronic osteomyelitis of the right ischium\n";
         assert_eq!(conditions(reviewed), [ConditionKind::Osteomyelitis]);
-        // The block ends at a blank line.
+        // The block (the marker's line with it) ends at a blank line.
         let after = "Copied from prior note: osteomyelitis of the left tibia, acute.\nold plan\n\nA: acute osteomyelitis of the left tibia.";
         assert_eq!(conditions(after), [ConditionKind::Osteomyelitis]);
     }
@@ -360,7 +360,7 @@ mod tests {
     fn code_lines_open_with_a_code() {
         assert_eq!(
             code_at_line_start("  • M86.171 — Other acute osteomyelitis"),
-            Some(11)
+            Some(13)
         );
         assert_eq!(code_at_line_start("3. M86671 Other chronic"), Some(9));
         assert_eq!(code_at_line_start("Resolved: L03.115 Cellulitis"), Some(17));
