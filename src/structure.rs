@@ -42,6 +42,22 @@ fn is_shorthand(f: &Finding) -> bool {
     f.value == Value::Condition(ConditionKind::Shorthand)
 }
 
+/// How many findings either side of a mention its sentence is searched for
+/// words around it: "around" is local, and the bound keeps a note that is one
+/// enormous sentence of shorthand linear.
+const AROUND: usize = 64;
+
+/// The findings around finding `i` in its own sentence (findings are in
+/// text order, so a sentence's findings are contiguous).
+fn around(findings: &[Finding], i: usize) -> std::ops::Range<usize> {
+    let sentence = findings[i].sentence;
+    let lo = i.saturating_sub(AROUND);
+    let hi = (i + 1 + AROUND).min(findings.len());
+    let start = lo + findings[lo..i].partition_point(|f| f.sentence < sentence);
+    let end = i + findings[i..hi].partition_point(|f| f.sentence <= sentence);
+    start..end
+}
+
 /// Decides each shorthand condition mention: osteomyelitis, or a word that
 /// documents nothing about bone infection (marked `unrelated`).
 fn resolve_shorthand(text: &str, _segments: &Segments, findings: &mut [Finding]) {
@@ -50,21 +66,22 @@ fn resolve_shorthand(text: &str, _segments: &Segments, findings: &mut [Finding])
     }
     // The shorthands whose other meaning the note shows.
     let mut other: Vec<String> = Vec::new();
-    for s in findings.iter().filter(|f| f.category == Category::Sense) {
+    for (j, s) in findings.iter().enumerate() {
         let Value::Sense(key) = &s.value else {
             continue;
         };
+        if other.iter().any(|k| **k == **key) {
+            continue;
+        }
         let surface = text[s.span.range()].to_ascii_lowercase();
         // "osteo(porosis)": the word spells the other meaning out itself.
         let spelt_out = surface
             .strip_prefix(&**key)
             .is_some_and(|rest| rest.starts_with(|c: char| !c.is_ascii_alphabetic()));
-        let beside = findings.iter().any(|f| {
-            is_shorthand(f)
-                && f.sentence == s.sentence
-                && text[f.span.range()].eq_ignore_ascii_case(key)
-        });
-        if (spelt_out || beside) && !other.iter().any(|k| **k == **key) {
+        let beside = findings[around(findings, j)]
+            .iter()
+            .any(|f| is_shorthand(f) && text[f.span.range()].eq_ignore_ascii_case(key));
+        if spelt_out || beside {
             other.push(key.to_string());
         }
     }
@@ -77,17 +94,15 @@ fn resolve_shorthand(text: &str, _segments: &Segments, findings: &mut [Finding])
         if !is_shorthand(&findings[i]) {
             continue;
         }
-        let surface = &text[findings[i].span.range()];
-        let key = surface.to_ascii_lowercase();
-        let cue_here = findings.iter().any(|s| {
-            s.category == Category::Sense
-                && s.sentence == findings[i].sentence
-                && s.value == Value::Sense(key.as_str().into())
-        });
+        let key = text[findings[i].span.range()].to_ascii_lowercase();
+        let near = around(findings, i);
+        let cue_here = findings[near.clone()]
+            .iter()
+            .any(|s| matches!(&s.value, Value::Sense(k) if **k == *key));
         let shown_elsewhere = other.contains(&key);
         let is_osteomyelitis = !cue_here
-            && names_bone(text, findings, i)
-            && (!shown_elsewhere || names_infection(findings, i));
+            && names_bone(text, findings, i, near.clone())
+            && (!shown_elsewhere || names_infection(findings, i, near));
         if is_osteomyelitis {
             findings[i].value = Value::Condition(ConditionKind::Osteomyelitis);
         } else {
@@ -96,44 +111,40 @@ fn resolve_shorthand(text: &str, _segments: &Segments, findings: &mut [Finding])
     }
 }
 
-/// True when the sentence of finding `i` says how a bone is infected: a route, an organism, an imaging finding of
-/// infection, a sinus or a bone specimen.
-fn names_infection(findings: &[Finding], i: usize) -> bool {
-    let f = &findings[i];
-    findings.iter().enumerate().any(|(j, g)| {
-        if j == i || g.sentence != f.sentence || !g.assertion.is_affirmed() {
-            return false;
-        }
-        // Not an acuity word: "recurrent acute OM" is said of ears too.
-        match g.category {
+/// True when the findings `near` finding `i` say how a bone is infected: a
+/// route, an organism, an imaging finding of infection, a sinus or a bone
+/// specimen. Not an acuity word: "recurrent acute OM" is said of ears too.
+fn names_infection(findings: &[Finding], i: usize, near: std::ops::Range<usize>) -> bool {
+    near.filter(|&j| j != i)
+        .map(|j| &findings[j])
+        .filter(|g| g.assertion.is_affirmed())
+        .any(|g| match g.category {
             Category::Route | Category::Organism | Category::Imaging | Category::Sinus => true,
             Category::Specimen => g.value == Value::Specimen(SpecimenKind::Bone),
             _ => false,
-        }
-    })
+        })
 }
 
-/// True when the sentence of finding `i` names bone.
-fn names_bone(text: &str, findings: &[Finding], i: usize) -> bool {
+/// True when the findings `near` finding `i` name bone: a site, an imaging
+/// finding, a defect, a sinus, a route, a bone specimen, or an acuity word
+/// just before it ("chronic OM").
+fn names_bone(text: &str, findings: &[Finding], i: usize, near: std::ops::Range<usize>) -> bool {
     let f = &findings[i];
-    findings.iter().enumerate().any(|(j, g)| {
-        if j == i || g.sentence != f.sentence || g.assertion.unrelated {
-            return false;
-        }
-        match g.category {
+    near.filter(|&j| j != i)
+        .map(|j| &findings[j])
+        .filter(|g| !g.assertion.unrelated)
+        .any(|g| match g.category {
             Category::Site
             | Category::Imaging
             | Category::Defect
             | Category::Sinus
             | Category::Route => true,
             Category::Specimen => g.value == Value::Specimen(SpecimenKind::Bone),
-            // "chronic OM", "acute osteo": the acuity word qualifies it.
             Category::Acuity => {
                 g.span.end <= f.span.start && words_between(text, g.span.end, f.span.start) == 0
             }
             _ => false,
-        }
-    })
+        })
 }
 
 /// Marks the findings that stand after an ICD-10-CM code at the start of a

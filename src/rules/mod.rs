@@ -637,14 +637,15 @@ fn m86_code(
     evidence.extend(sites.iter().flat_map(|s| s.findings.iter().copied()));
 
     let site_char = codes::site_char(sites);
+    let at_sites = site_sentences(facts, sites);
     let hematogenous = facts
         .affirmed(Category::Route)
-        .filter(|(_, f)| route_of_infection(facts, f, sites))
+        .filter(|(_, f)| route_of_infection(facts, f, &at_sites))
         .find(|(_, f)| f.value == Value::Route(Route::Hematogenous))
         .map(|(i, _)| i);
     let other_route = facts
         .affirmed(Category::Route)
-        .filter(|(_, f)| route_of_infection(facts, f, sites))
+        .filter(|(_, f)| route_of_infection(facts, f, &at_sites))
         .find(|(_, f)| f.value != Value::Route(Route::Hematogenous))
         .map(|(i, _)| i);
     let sinus = facts.affirmed(Category::Sinus).map(|(i, _)| i).next();
@@ -756,7 +757,7 @@ fn m86_code(
 /// groups ("ulcer sub 2nd MT head, probes to bone"). An old fracture or an
 /// operation elsewhere in the history ("right humerus fracture, healed
 /// 2019") is not its route.
-fn route_of_infection(facts: &Facts, f: &Finding, sites: &[SiteUse]) -> bool {
+fn route_of_infection(facts: &Facts, f: &Finding, site_sentences: &FxHashSet<u32>) -> bool {
     if f.section == SectionKind::PastHistory {
         return false;
     }
@@ -767,13 +768,22 @@ fn route_of_infection(facts: &Facts, f: &Finding, sites: &[SiteUse]) -> bool {
     if c.contains(&f.sentence) || f.sentence.checked_sub(1).is_some_and(|p| c.contains(&p)) {
         return true;
     }
-    facts.affirmed(Category::Site).any(|(_, s)| {
-        s.sentence == f.sentence
-            && sites.iter().any(|u| {
+    site_sentences.contains(&f.sentence)
+}
+
+/// The sentences naming a bone of the infection's sites (its group, a
+/// side that agrees), gathered once for [`route_of_infection`].
+fn site_sentences(facts: &Facts, sites: &[SiteUse]) -> FxHashSet<u32> {
+    facts
+        .affirmed(Category::Site)
+        .filter(|(_, s)| {
+            sites.iter().any(|u| {
                 Some(u.group) == s.site_group()
                     && (u.side.is_none() || s.side.is_none() || u.side == s.side)
             })
-    })
+        })
+        .map(|(_, s)| s.sentence)
+        .collect()
 }
 
 /// Section 3: organisms asserted as the cause or grown from a linked
@@ -803,9 +813,9 @@ fn organism_codes(facts: &Facts, out: &mut Outcome) {
     // Likewise a blood culture: its organism is this infection's where the
     // infection is blood-borne or the organism is named with it otherwise
     // ("1 of 4 bottles: S. epidermidis", called a contaminant, is not).
-    let sites = infection_sites(facts);
+    let at_sites = site_sentences(facts, &infection_sites(facts));
     let hematogenous = facts.affirmed(Category::Route).any(|(_, f)| {
-        f.value == Value::Route(Route::Hematogenous) && route_of_infection(facts, f, &sites)
+        f.value == Value::Route(Route::Hematogenous) && route_of_infection(facts, f, &at_sites)
     });
     for (weak, keep_all) in [
         (SpecimenKind::Swab, false),
