@@ -187,6 +187,9 @@ fn conditional_and_unestablished_diagnoses_are_not_coded() {
         "A: probable osteomyelitis of the right hallux.",
         "A: c/f osteomyelitis of the R 1st MT head; would treat as osteomyelitis if biopsy positive.",
         "A: septic osteomyelitis of the pubis is not suspected.",
+        "A: ?osteomyelitis of the left tibia.",
+        "A: ? osteomyelitis of the left tibia.",
+        "A: osteomyelitis of the left tibia?",
         "Impression: post-operative discitis at L3-L4. Endplates intact.",
     ] {
         assert!(codes(note).is_empty(), "coded: {note}");

@@ -628,6 +628,11 @@ fn ends_sentence(text: &str, i: usize) -> bool {
     if i + 1 < bytes.len() && !bytes[i + 1].is_ascii_whitespace() {
         return false;
     }
+    // "? osteomyelitis": a question mark that opens a word hedges it and
+    // ends nothing.
+    if bytes[i] == b'?' && (i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b':' | b'(')) {
+        return false;
+    }
     if bytes[i] == b';' && in_differential_list(text, i) {
         // "Differential diagnosis: synovitis; osteomyelitis; fracture": the
         // items share the label's uncertainty.
