@@ -217,7 +217,7 @@ impl Assertion {
             SectionKind::FamilyHistory => a.family = true,
             SectionKind::Indication => a.hypothetical = true,
             SectionKind::Differential => a.possible = true,
-            SectionKind::HealthMaintenance => a.unrelated = true,
+            SectionKind::HealthMaintenance | SectionKind::Discussion => a.unrelated = true,
             _ => {}
         }
         a

@@ -374,6 +374,14 @@ keyed_enum! {
         Addendum = "addendum",
         /// A differential diagnosis list: every diagnosis in it is uncertain.
         Differential = "differential",
+        /// A case report's discussion, background or literature review: what
+        /// it says of the disease is general, not the patient's. Only in a
+        /// note that has a [`SectionKind::Case`] section; elsewhere ("MDT
+        /// discussion:") it is the patient's and reads as untitled text.
+        Discussion = "discussion",
+        /// The case presentation of a published case report: the patient's
+        /// history, read like a history section.
+        Case = "case",
         /// Health maintenance, immunisations, screening: vaccines name no
         /// organism of an infection.
         HealthMaintenance = "health_maintenance",

@@ -254,6 +254,15 @@ impl Segmenter {
             line_start = line_end + 1;
         }
         close(&mut seg, text, &mut open, text.len());
+        // A discussion is general only in a case report; anywhere else it is
+        // the team's discussion of this patient.
+        if !seg.sections.iter().any(|s| s.kind == SectionKind::Case) {
+            for s in seg.sections.iter_mut() {
+                if s.kind == SectionKind::Discussion {
+                    s.kind = SectionKind::Other;
+                }
+            }
+        }
         seg
     }
 
