@@ -26,7 +26,6 @@
 //!   updated today ("PROBLEM LIST (copied forward; reviewed and updated)")
 //!   opens no block.
 
-use crate::context::words_between;
 use crate::evidence::Finding;
 use crate::lexicon::{Category, ConditionKind, SpecimenKind, Value};
 use crate::segment::Segments;
@@ -101,7 +100,7 @@ fn resolve_shorthand(text: &str, _segments: &Segments, findings: &mut [Finding])
             .any(|s| matches!(&s.value, Value::Sense(k) if **k == *key));
         let shown_elsewhere = other.contains(&key);
         let is_osteomyelitis = !cue_here
-            && names_bone(text, findings, i, near.clone())
+            && names_bone(findings, i, near.clone())
             && (!shown_elsewhere || names_infection(findings, i, near));
         if is_osteomyelitis {
             findings[i].value = Value::Condition(ConditionKind::Osteomyelitis);
@@ -126,10 +125,9 @@ fn names_infection(findings: &[Finding], i: usize, near: std::ops::Range<usize>)
 }
 
 /// True when the findings `near` finding `i` name bone: a site, an imaging
-/// finding, a defect, a sinus, a route, a bone specimen, or an acuity word
-/// just before it ("chronic OM").
-fn names_bone(text: &str, findings: &[Finding], i: usize, near: std::ops::Range<usize>) -> bool {
-    let f = &findings[i];
+/// finding, a defect, a sinus, a route or a bone specimen. An acuity word
+/// alone does not: "chronic OM with effusion" is an ear.
+fn names_bone(findings: &[Finding], i: usize, near: std::ops::Range<usize>) -> bool {
     near.filter(|&j| j != i)
         .map(|j| &findings[j])
         .filter(|g| !g.assertion.unrelated)
@@ -140,9 +138,6 @@ fn names_bone(text: &str, findings: &[Finding], i: usize, near: std::ops::Range<
             | Category::Sinus
             | Category::Route => true,
             Category::Specimen => g.value == Value::Specimen(SpecimenKind::Bone),
-            Category::Acuity => {
-                g.span.end <= f.span.start && words_between(text, g.span.end, f.span.start) == 0
-            }
             _ => false,
         })
 }

@@ -252,3 +252,25 @@ fn section_eight_organisms_and_sites() {
         ["B96.89", "M86.172"]
     );
 }
+
+// Published text: case reports, teaching cases, dictated operative notes.
+
+#[test]
+fn a_case_reports_discussion_is_general() {
+    let report = "Case presentation\nA 7-year-old girl had acute hematogenous osteomyelitis of the right calcaneus; the aspirate grew Kingella kingae.\n\nDiscussion\nStaphylococcus aureus is the most frequent pathogen, and Salmonella must be considered in sickle cell disease. Chronic osteomyelitis of the tibia with sequestrum was reported in two earlier patients.";
+    assert_eq!(codes(report), ["B96.89", "M86.071"]);
+    // Near miss: a tumour board's "Discussion:" is about this patient.
+    let board = "Patient: 9F.\nDiscussion: chronic osteomyelitis of the left femur with a draining sinus; bone culture grew MSSA.";
+    assert_eq!(codes(board), ["B95.61", "M86.452"]);
+}
+
+#[test]
+fn generic_statements_and_consent_risks_are_not_the_patient() {
+    let teaching = "A 12-year-old with Hb SS disease and arm pain. Osteomyelitis in this group is caused by Salmonella species as often as by Staphylococcus aureus.\nFinal diagnosis: vaso-occlusive crisis with bone infarcts. Osteomyelitis was excluded.";
+    assert!(codes(teaching).is_empty(), "{:?}", codes(teaching));
+    let consent = "INDICATIONS FOR PROCEDURE: limb salvage for osteosarcoma of the right distal femur; the risks of periprosthetic infection, which may progress to deep infection of the bone, were discussed.";
+    assert!(codes(consent).is_empty(), "{:?}", codes(consent));
+    // Near miss: an operative note's indications tell the patient's story.
+    let op = "INDICATIONS FOR PROCEDURE: The patient has chronic osteomyelitis of the left tibia after an open fracture. Bone culture grew MRSA.";
+    assert_eq!(codes(op), ["B95.62", "M86.662"]);
+}
