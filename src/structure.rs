@@ -260,8 +260,10 @@ pub fn code_at_line_start(line: &str) -> Option<usize> {
         i += digits + 1;
         skip_blank(&mut i);
     }
-    // A short label: "Resolved:", "Dx (entered):".
-    if let Some(colon) = line[i..].find(':') {
+    // A short label: "Resolved:", "Dx (entered):" (looked for near the
+    // start only: a label is a few words).
+    let reach = &b[i..b.len().min(i + 64)];
+    if let Some(colon) = memchr::memchr(b':', reach) {
         let label = &line[i..i + colon];
         if label.split_whitespace().count() <= 6 && !label.is_empty() && code_len(label) == 0 {
             i += colon + 1;

@@ -584,15 +584,18 @@ fn continues_previous(last_solid: Option<char>, text: &str, line_start: usize) -
         Some(c) if c.is_uppercase() => {
             let head = &rest.as_bytes()[..rest.len().min(40)];
             let line = &head[..head.iter().position(|&b| b == b'\n').unwrap_or(head.len())];
-            let prev_start = text[..line_start.saturating_sub(1)]
-                .rfind('\n')
-                .map_or(0, |p| p + 1);
-            let prev = &text.as_bytes()[prev_start..line_start];
             let caps = |s: &[u8]| {
                 !s.iter().any(u8::is_ascii_lowercase)
                     && s.iter().filter(|b| b.is_ascii_uppercase()).count() >= 3
             };
-            caps(line) && caps(prev)
+            // This line first: most lines have lower case at once.
+            if !caps(line) {
+                return false;
+            }
+            let bytes = text.as_bytes();
+            let prev_end = line_start.saturating_sub(1);
+            let prev_start = memchr::memrchr(b'\n', &bytes[..prev_end]).map_or(0, |p| p + 1);
+            caps(&bytes[prev_start..line_start])
         }
         _ => false,
     }
@@ -617,18 +620,24 @@ const LIST_LABEL_REACH: usize = 240;
 /// list announced earlier on its line ("Differential diagnosis: a; b; c",
 /// "DDx: a; b").
 fn in_differential_list(text: &str, i: usize) -> bool {
-    let mut from = i.saturating_sub(LIST_LABEL_REACH);
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
-    let before = &text[from..i];
-    let line = before.rsplit('\n').next().unwrap_or(before);
-    let lower = line.to_ascii_lowercase();
-    ["differential", "ddx"].iter().any(|label| {
-        lower
-            .find(label)
-            .is_some_and(|at| lower[at..].contains(':'))
-    })
+    let bytes = text.as_bytes();
+    let from = i.saturating_sub(LIST_LABEL_REACH);
+    let window = &bytes[from..i];
+    let line = match memchr::memrchr(b'\n', window) {
+        Some(nl) => &window[nl + 1..],
+        None => window,
+    };
+    // Most semicolons have no label colon before them on their line.
+    let Some(colon) = memchr::memrchr(b':', line) else {
+        return false;
+    };
+    let label = &line[..colon];
+    let has = |word: &[u8]| {
+        label
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    has(b"differential") || has(b"ddx")
 }
 
 fn ends_sentence(text: &str, i: usize) -> bool {
