@@ -152,6 +152,7 @@ pub fn build(
     assert_context(text, segments, &triggers, &mut findings);
     crate::structure::apply(text, segments, &mut findings);
     link_sides(text, &mut findings);
+    heading_sides(text, &mut findings);
     carry_sides(&mut findings);
     link_to_sites(text, &mut findings);
     link_specimens(text, &mut findings);
@@ -296,6 +297,78 @@ fn link_sides(text: &str, findings: &mut [Finding]) {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// How far after a side heading its block may reach.
+const HEADING_REACH: usize = 4096;
+
+/// An exam template's heading gives its side to the lines under it:
+/// "RIGHT FOOT:" / "  2nd toe: wound probes to bone" / "LEFT FOOT: intact".
+/// A sided site that opens its line and ends in a colon is a heading; bare
+/// sites of its site group after it, up to a blank line or the next
+/// heading, take its side.
+fn heading_sides(text: &str, findings: &mut [Finding]) {
+    let bytes = text.as_bytes();
+    // (group, side, the side finding, where the heading's block ends)
+    let mut heading: Option<(SiteGroup, Side, Option<u32>, usize)> = None;
+    for i in 0..findings.len() {
+        if !is_site(&findings[i]) {
+            continue;
+        }
+        let f = &findings[i];
+        if let Some((_, _, _, end)) = heading {
+            if f.span.start > end {
+                heading = None;
+            }
+        }
+        // The side opens its line (only blanks before it) and the site
+        // follows it on the same line. Both looks are bounded by the blanks
+        // and words they cross, so a note that is one long line stays linear.
+        let opens_line = f.side_from.is_some_and(|s| {
+            let side = &findings[s as usize];
+            side.span.end <= f.span.start
+                && memchr::memchr(b'\n', &bytes[side.span.end..f.span.start]).is_none()
+                && bytes[..side.span.start]
+                    .iter()
+                    .rev()
+                    .find(|&&b| b != b' ' && b != b'\t')
+                    .is_none_or(|&b| b == b'\n')
+        });
+        let colon_after = text[f.span.end..]
+            .bytes()
+            .take_while(|&b| b != b'\n')
+            .find(|b| !b.is_ascii_whitespace())
+            == Some(b':');
+        if let (true, true, Some(side), Some(group)) =
+            (opens_line, colon_after, f.side, f.site_group())
+        {
+            // The block: to the next blank line, within a bounded reach.
+            let reach = (f.span.end + HEADING_REACH).min(bytes.len());
+            let mut end = reach;
+            let mut at = f.span.end;
+            while let Some(nl) = memchr::memchr(b'\n', &bytes[at..reach]) {
+                let next = at + nl + 1;
+                let line_end =
+                    memchr::memchr(b'\n', &bytes[next..reach]).map_or(reach, |p| next + p);
+                if text[next..line_end].trim().is_empty() {
+                    end = next;
+                    break;
+                }
+                at = next;
+                if at >= bytes.len() {
+                    break;
+                }
+            }
+            heading = Some((group, side, f.side_from, end));
+            continue;
+        }
+        if let Some((group, side, from, _)) = heading {
+            if f.side.is_none() && f.site_group() == Some(group) && !f.assertion.unrelated {
+                findings[i].side = Some(side);
+                findings[i].side_from = from;
             }
         }
     }

@@ -274,3 +274,46 @@ fn generic_statements_and_consent_risks_are_not_the_patient() {
     let op = "INDICATIONS FOR PROCEDURE: The patient has chronic osteomyelitis of the left tibia after an open fracture. Bone culture grew MRSA.";
     assert_eq!(codes(op), ["B95.62", "M86.662"]);
 }
+
+// EHR exports: templates, headings, fields, referrals, addenda.
+
+#[test]
+fn templates_fields_and_headings() {
+    // A smart-phrase row marked (-) is absent.
+    let template = "IMPRESSION: Chronic osteomyelitis, right tibia; culture no growth.\nSinus tract:             (-)\nRoute:  [ ] hardware  [ ] open fracture  [x] unable to determine";
+    let (c, f) = read(template);
+    assert_eq!(c, ["M86.661"]);
+    assert_eq!(f, ["ROUTE_NOT_DOCUMENTED"]);
+    // A side given only by the heading above the line.
+    let heading = "RIGHT FOOT:\n  2nd toe: wound probes to bone at the distal phalanx.\nLEFT FOOT:\n  Intact.\n\nImpression: Acute osteomyelitis 2nd toe distal phalanx, contiguous. Culture pending.";
+    assert_eq!(codes(heading), ["M86.171"]);
+    // A one-line PMH field does not make the lines after it history.
+    let field = "PMH: E. coli bacteremia 2021, treated; hypothyroidism.\nBone biopsy L distal radius: osteomyelitis; culture coagulase-negative staphylococcus.\nImpression: Chronic osteomyelitis, L distal radius, source not identified.";
+    assert_eq!(codes(field), ["B95.7", "M86.632"]);
+    // Near miss: a PMH section of its own lines stays history.
+    let section = "PMH:\nOsteomyelitis of the left tibia as a teenager.\nAppendectomy.";
+    assert!(codes(section).is_empty());
+}
+
+#[test]
+fn referrals_ruled_out_and_corrections() {
+    let referral = "Referred as \"osteomyelitis L great toe\".\nBone biopsy: gouty tophus, NO osteomyelitis.\nImpression: Tophaceous gout L 1st MTPJ. Osteomyelitis ruled out.";
+    assert!(codes(referral).is_empty());
+    let corrected = "A: Acute osteomyelitis rt 3rd toe proximal phalanx, contiguous from the ulcer.\n\nAddendum 05/19/2026 (S. Lee, DPM): CORRECTION - the osteomyelitis is of the LEFT 3rd toe (proximal phalanx). Bone culture: MSSA.";
+    assert_eq!(codes(corrected), ["B95.61", "M86.172"]);
+    // Near miss: a revised impression after the ruled-out one stands.
+    let revised = "IMPRESSION: No Brodie abscess.\nPathology: subacute osteomyelitis.\nRevised impression: Subacute osteomyelitis of the left distal tibia. Bone culture: MSSA.";
+    assert_eq!(codes(revised), ["B95.61", "M86.262"]);
+}
+
+#[test]
+fn chronic_indicators_without_an_acuity_word() {
+    let note = "Impression: Osteomyelitis, L distal radius, with sequestrum; source not identified. Culture: no growth.";
+    assert_eq!(codes(note), ["M86.632"]);
+    // Near miss: a 10-day ulcer and nothing chronic: acuity is not documented.
+    let (c, f) = read(
+        "Impression: Osteomyelitis, L distal radius under a 10-day ulcer. Culture: no growth.",
+    );
+    assert_eq!(c, ["M86.9"]);
+    assert_eq!(f, ["ACUITY_NOT_DOCUMENTED"]);
+}

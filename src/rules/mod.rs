@@ -259,7 +259,8 @@ pub fn apply(
         by_sentence: SentenceFacts::of(map),
     };
     let mut out = Outcome::default();
-    if facts.conditions.iter().any(|&c| is_diagnosis(&facts, c)) {
+    if facts.conditions.iter().any(|&c| is_diagnosis(&facts, c)) && !ruled_out_in_assessment(&facts)
+    {
         diagnose(&facts, &mut out);
     }
     if let Some(assigned) = assigned {
@@ -268,6 +269,32 @@ pub fn apply(
     out.flags.sort_by_key(|f| f.id);
     out.flags.dedup_by_key(|f| f.id);
     out
+}
+
+/// True when the assessment rules the infection out and affirms it nowhere:
+/// "Impression: tophaceous gout. Osteomyelitis ruled out." outweighs the
+/// referral's "osteomyelitis L great toe" above it (the provider's final
+/// word, as a stated diagnosis outweighs a hedge, section 8).
+fn ruled_out_in_assessment(facts: &Facts) -> bool {
+    let in_assessment = |f: &Finding| f.section == SectionKind::Assessment;
+    if facts.conditions.iter().any(|&c| in_assessment(facts.f(c))) {
+        return false;
+    }
+    let last_affirmed = facts
+        .conditions
+        .iter()
+        .map(|&c| facts.f(c).span.start)
+        .max();
+    facts.map.findings.iter().any(|f| {
+        f.category == Category::Condition
+            && f.value != Value::Condition(ConditionKind::Brodie)
+            && in_assessment(f)
+            && f.assertion.negated
+            && !f.assertion.family
+            && !f.assertion.hypothetical
+            // The last word: a revised impression after it stands.
+            && last_affirmed.is_none_or(|a| f.span.start > a)
+    })
 }
 
 /// True when an affirmed mention states the patient's diagnosis rather than
@@ -505,6 +532,22 @@ fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
             codes::states_long_duration(&facts.text[s.range()])
         })
         .map(|&c| (Acuity::Chronic, c))
+        .or_else(|| {
+            // Section 5: a sequestrum, an involucrum or a sinus tract said
+            // with the infection is a chronic indicator too.
+            facts
+                .map
+                .findings
+                .iter()
+                .enumerate()
+                .find(|(_, f)| {
+                    f.assertion.is_affirmed()
+                        && sentences.contains(&f.sentence)
+                        && (f.category == Category::Sinus
+                            || matches!(&f.value, Value::Imaging(k) if matches!(&**k, "sequestrum" | "involucrum")))
+                })
+                .map(|(i, _)| (Acuity::Chronic, i as u32))
+        })
 }
 
 /// The sites of the infection: bones named in a sentence that affirms it
@@ -536,8 +579,16 @@ fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
         .find(|f| f.section == SectionKind::Addendum)
         .map(|f| f.sentence)
     {
-        if chosen.iter().any(|(_, f)| f.sentence > addendum) {
-            chosen.retain(|(_, f)| f.sentence > addendum);
+        // "Addendum: CORRECTION: the osteomyelitis is of the LEFT 3rd toe":
+        // the sites it names with the infection replace the earlier ones.
+        let restated: Vec<(u32, &Finding)> = facts
+            .affirmed(Category::Site)
+            .filter(|(_, f)| f.sentence >= addendum && sentences.contains(&f.sentence))
+            .collect();
+        if !restated.is_empty() {
+            chosen = restated;
+        } else if chosen.iter().any(|(_, f)| f.sentence >= addendum) {
+            chosen.retain(|(_, f)| f.sentence >= addendum);
         }
     }
     let vague_with_condition = facts

@@ -191,6 +191,9 @@ impl Segmenter {
         // the whole run of blank-looking lines every time (quadratic on a
         // note pasted from a PDF).
         let mut last_solid: Option<char> = None;
+        // Whether the current section was opened by a field label with its
+        // text on the same line ("PMH: HTN; hypothyroid.").
+        let mut inline_field = false;
         while line_start < bytes.len() {
             // The line's first solid character; its end is found by the
             // scan of its body, which looks for sentence marks anyway.
@@ -208,6 +211,35 @@ impl Segmenter {
                     span: Span::new(line_start, text.len()),
                 });
                 body_start = after;
+                // "PMH: HTN; hypothyroid." holds its text on its own line: a
+                // field, not a section heading.
+                let bytes = text.as_bytes();
+                let eol = memchr::memchr(b'\n', &bytes[after..]).map_or(bytes.len(), |p| after + p);
+                // Only the sections whose defaults change what a finding means
+                // (history, family, medications, indication) end this way.
+                inline_field = matches!(
+                    kind,
+                    SectionKind::PastHistory
+                        | SectionKind::FamilyHistory
+                        | SectionKind::SocialHistory
+                        | SectionKind::Medications
+                        | SectionKind::HealthMaintenance
+                        | SectionKind::Indication
+                ) && bytes[after..eol].iter().any(|b| !b.is_ascii_whitespace());
+            } else if inline_field
+                && (is_blank_line(text, line_start) || opens_field(&text[rest..]))
+            {
+                // The field ends where the next field or a blank line starts:
+                // "CT L wrist: sequestrum ..." after "PMH: ..." is not history.
+                close(&mut seg, text, &mut open, line_start);
+                let last = seg.sections.last_mut().expect("one section at least");
+                last.span.end = line_start;
+                seg.sections.push(Section {
+                    kind: SectionKind::Other,
+                    header: None,
+                    span: Span::new(line_start, text.len()),
+                });
+                inline_field = false;
             } else if open.is_some()
                 && !continues_previous(last_solid, text, line_start)
                 && !(list_open && list_item)
@@ -329,14 +361,18 @@ impl Segmenter {
         None
     }
 
-    /// A differential announced in words before a colon: "Differential for
-    /// the left foot:", "Differential diagnosis at presentation (referring
-    /// team):". Only a differential header may open such a label: its list
-    /// is uncertain whatever the words between.
+    /// A differential or an addendum announced in words before a colon:
+    /// "Differential for the left foot:", "Differential diagnosis at
+    /// presentation (referring team):", "Addendum 05/19/2026 (S. Lee, DPM):".
+    /// Only these headers may open such a label: a differential's list is
+    /// uncertain, an addendum's text supersedes, whatever the words between.
     fn announced_differential(&self, cand: &str) -> Option<SectionKind> {
         // Most labels ("BP", "Plan") start otherwise: no allocation for them.
         let lead = cand.trim_start().as_bytes();
-        if !lead.first().is_some_and(|c| c.eq_ignore_ascii_case(&b'd')) {
+        if !lead
+            .first()
+            .is_some_and(|c| c.eq_ignore_ascii_case(&b'd') || c.eq_ignore_ascii_case(&b'a'))
+        {
             return None;
         }
         let key = normalise_header(cand);
@@ -347,7 +383,7 @@ impl Segmenter {
             .into_iter()
             .flatten()
             .filter_map(|k| self.headers.get(k.as_bytes()).copied())
-            .find(|&k| k == SectionKind::Differential)
+            .find(|&k| matches!(k, SectionKind::Differential | SectionKind::Addendum))
     }
 
     /// False when `rest` (a line from its first non-blank character) cannot
@@ -602,6 +638,32 @@ fn continues_previous(last_solid: Option<char>, text: &str, line_start: usize) -
 }
 
 /// True when the period (or ! ?) at `i` ends a sentence.
+/// True when the line at `line_start` holds only blanks.
+fn is_blank_line(text: &str, line_start: usize) -> bool {
+    text.as_bytes()[line_start..]
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .all(u8::is_ascii_whitespace)
+}
+
+/// True when `rest` (a line from its first solid character) opens with a
+/// field label: a capitalised word and at most five more before a colon
+/// and a blank, within the first 48 bytes ("CT L wrist: ...", "Bone biopsy
+/// L distal radius (05/26): ..."). A time ("10:30") is no label.
+fn opens_field(rest: &str) -> bool {
+    let b = rest.as_bytes();
+    if !b.first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
+    }
+    let window = &b[..b.len().min(MAX_HEADER)];
+    let Some(colon) = memchr::memchr(b':', window) else {
+        return false;
+    };
+    let after_ok = b.get(colon + 1).is_none_or(|c| c.is_ascii_whitespace());
+    let label = &rest[..colon];
+    after_ok && !label.contains('\n') && label.split_whitespace().count() <= 6
+}
+
 /// True when a line announcing a list says the list is of diagnoses or
 /// problems, each item its own.
 fn names_problem_list(line: &str) -> bool {
