@@ -135,10 +135,14 @@ impl Analyzer {
         if self.prefilter.may_yield(text, assigned) {
             return self.analyze_with_claim(text, assigned);
         }
-        // Cleared: no claim family in the text either, so the claim read
-        // from the text would be empty.
+        // Cleared: the claim is still reported as the full run reports it
+        // (codes read from the text, none of them one the audit flags).
+        let claim = match assigned {
+            Some(a) => Some(a.to_vec()),
+            None => Some(rules::assigned_from_text(text)).filter(|c| !c.is_empty()),
+        };
         Analysis {
-            assigned_codes: assigned.map(<[String]>::to_vec),
+            assigned_codes: claim,
             ..Analysis::default()
         }
     }

@@ -4,17 +4,17 @@
 //! Coders run docgap over millions of notes in which a bone infection is
 //! rare. The rules ([`crate::rules::apply`]) give a code or a flag only
 //! when the evidence map holds an affirmed `condition` finding, or when the
-//! claim holds a code of a family the audit reads
-//! ([`crate::rules::CLAIM_FAMILIES`]): the claim is the record's
-//! `assigned_codes`, else the codes written in the note. So a note needs
-//! the full pipeline only when
+//! claim holds a code the audit flags even then
+//! ([`crate::rules::FLAGGED_WITHOUT_DIAGNOSIS`], M86): the claim is the
+//! record's `assigned_codes`, else the codes written in the note. So a note
+//! needs the full pipeline only when
 //!
 //! - a term of `condition.tsv` occurs in it as the matcher would find it
 //!   (ASCII case-insensitive, a space of the term standing for a run of
 //!   horizontal spaces, word boundaries on both ends), or
-//! - one of the claim families occurs in its text (upper case, as the
-//!   audit's code pattern reads them, with or without the dot), or
-//! - its `assigned_codes` hold a code of one of those families.
+//! - one of those families occurs in its text (upper case, as the audit's
+//!   code pattern reads them, with or without the dot), or
+//! - its `assigned_codes` hold a code of one of them.
 //!
 //! The anchors are derived from the lexicon the [`crate::Analyzer`] was
 //! built with (condition terms, embedded or overridden) and from the
@@ -23,13 +23,23 @@
 //! nothing, never no to one that yields something (`tests/prefilter.rs`
 //! runs every corpus both ways and requires identical codes and flags).
 //!
-//! How it runs: the note is folded to ASCII lower case a block at a time
-//! into a stack buffer, and one `aho-corasick` search (its packed SIMD
-//! searcher while the keys are few) looks for the keys: the first word of
-//! each condition term, and each claim family. Each key hit is verified on
-//! the original bytes (the whole term, its boundaries; the family's case)
-//! and the search resumes one byte on when it fails, so a rejected key
-//! ("osteo" in "osteoporosis") never hides a real one.
+//! How it runs: the note is folded a block at a time into a buffer, ASCII
+//! letters to lower case, digits kept, every other byte (punctuation,
+//! spaces, every byte of a non-ASCII character) to one space, and searched
+//! for keys: a prefix of each term's first word, after a space when the
+//! term begins with a letter or digit (its left word boundary), so keys
+//! only match at word starts ("ver" inside "over" is never a candidate).
+//! Terms whose first words share four bytes or more share a key (" osteo"
+//! for every osteomyelitis spelling, " infect" for "infected" and
+//! "infection"). Keys of four bytes or more go to one `aho-corasick`
+//! search, its packed SIMD searcher (Teddy) while they are few; shorter
+//! ones (a two-letter shorthand) each get a `memchr::memmem` pass, so that
+//! they do not shorten Teddy's fingerprint for all. Each hit is verified
+//! on the original bytes (the whole term, its boundaries; the family's
+//! case) and the search resumes one byte on when it fails, so a rejected
+//! key (" osteo" in "osteoporosis") never hides a real one. Folding is a
+//! function of each byte, applied alike to text and keys, so a term that
+//! occurs always leaves its key in the folded text.
 //!
 //! ## Resource usage
 //!
@@ -39,86 +49,175 @@
 
 use crate::lexicon::{Category, Lexicon};
 use crate::matcher::is_boundary;
-use aho_corasick::{AhoCorasick, Input, MatchKind};
+use aho_corasick::{packed, AhoCorasick, Input, MatchKind};
+use memchr::memmem;
 
-/// Bytes of note folded and searched at a time: small enough for the
-/// stack and the L1 cache.
+/// Bytes of note folded and searched at a time: small enough for the L1
+/// cache.
 const BLOCK: usize = 8 << 10;
+
+/// Keys shorter than this are searched with `memmem`, one pass each.
+const TEDDY_MIN: usize = 4;
+
+/// Terms whose first words share a prefix this long (the boundary space
+/// and four bytes) share it as a key.
+const SHARED_PREFIX: usize = 5;
+
+thread_local! {
+    /// The folded block, reused: no allocation and no zeroing per note.
+    static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// The first tier of one lexicon; see the module docs.
 #[derive(Clone, Debug)]
 pub struct Prefilter {
-    /// The keys, folded to ASCII lower case.
-    searcher: AhoCorasick,
+    /// The keys of [`TEDDY_MIN`] bytes or more, folded.
+    searcher: Long,
+    /// The shorter keys, folded, one searcher each.
+    short: Vec<memmem::Finder<'static>>,
     /// Per key, folded.
     keys: Vec<Box<[u8]>>,
-    /// Per key: the anchors it stands for.
-    anchors: Vec<Vec<Anchor>>,
-    /// Per folded byte: the keys starting with it, so every key at a hit
-    /// position is verified, not only the one the search reported.
-    by_first: Vec<Vec<u32>>,
-    /// The longest key: blocks overlap by one byte less.
+    /// Per key: the anchors it stands for, each with the bytes of key
+    /// before the anchor's first byte (1 for the boundary space).
+    anchors: Vec<Vec<(Anchor, usize)>>,
+    /// The longest key: blocks overlap by about as much.
     longest: usize,
+}
+
+/// The search for the long keys: the packed searcher itself (the
+/// automaton's own choice of prefilter would be a `memchr` for the space
+/// every key starts with), or the automaton when the keys are too many
+/// for it.
+#[derive(Clone, Debug)]
+enum Long {
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Long {
+    fn new(keys: &[&[u8]]) -> Long {
+        let packed = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(keys)
+            .build();
+        match packed {
+            Some(p) if !keys.is_empty() => Long::Packed(p),
+            _ => Long::Automaton(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(keys)
+                    .expect("prefilter keys form a valid automaton"),
+            ),
+        }
+    }
+
+    #[inline]
+    fn find(&self, haystack: &[u8], at: usize) -> Option<usize> {
+        match self {
+            Long::Packed(p) => p.find_in(haystack, aho_corasick::Span::from(at..haystack.len())),
+            Long::Automaton(a) => a.find(Input::new(haystack).span(at..haystack.len())),
+        }
+        .map(|m| m.start())
+    }
 }
 
 /// What a key hit must be to count.
 #[derive(Clone, Debug)]
 enum Anchor {
-    /// A lexicon term (as written), starting at the hit.
+    /// A lexicon term (as written).
     Term(Box<str>),
     /// A claim family ("M86") in upper case, not inside a word.
     Family(Box<str>),
 }
 
+/// Folds one byte as the search sees it.
+#[inline(always)]
+fn fold(b: u8) -> u8 {
+    if b.is_ascii_alphanumeric() {
+        b | 0x20
+    } else {
+        b' '
+    }
+}
+
+impl Anchor {
+    /// The folded bytes that every occurrence leaves: a space for the left
+    /// word boundary when the anchor begins with a letter or digit, then
+    /// its first word; a short single-word term also gets the space of its
+    /// right boundary. Returns the bytes and the count of boundary bytes
+    /// before the anchor.
+    fn lead(&self) -> (Vec<u8>, usize) {
+        let (text, whole) = match self {
+            Anchor::Term(t) => {
+                let first = t.split(' ').next().unwrap_or(t);
+                (first, first.len() == t.len())
+            }
+            // The regex's \b comes after the family's digits only when the
+            // code stops there, so no right boundary is assumed.
+            Anchor::Family(f) => (&**f, false),
+        };
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len() + 2);
+        let left = bytes.first().is_some_and(u8::is_ascii_alphanumeric);
+        if left {
+            out.push(b' ');
+        }
+        out.extend(bytes.iter().map(|&b| fold(b)));
+        if whole && out.len() < TEDDY_MIN && bytes.last().is_some_and(u8::is_ascii_alphanumeric) {
+            out.push(b' ');
+        }
+        (out, usize::from(left))
+    }
+}
+
 impl Prefilter {
-    /// The tier for `lexicon`'s condition terms and the rules' claim
-    /// families.
+    /// The tier for `lexicon`'s condition terms and the claim families the
+    /// rules flag without a diagnosis.
     pub fn new(lexicon: &Lexicon) -> Prefilter {
         let terms = lexicon
             .of(Category::Condition)
             .map(|e| Anchor::Term(e.term.clone()));
-        let families = crate::rules::CLAIM_FAMILIES
+        let families = crate::rules::FLAGGED_WITHOUT_DIAGNOSIS
             .iter()
             .map(|f| Anchor::Family((*f).into()));
-        Prefilter::from_anchors(terms.chain(families))
+        Prefilter::from_anchors(terms.chain(families).collect())
     }
 
-    fn from_anchors(anchors: impl Iterator<Item = Anchor>) -> Prefilter {
-        let mut keys: Vec<Box<[u8]>> = Vec::new();
-        let mut by_key: Vec<Vec<Anchor>> = Vec::new();
-        for anchor in anchors {
-            let key: Box<[u8]> = match &anchor {
-                // A term's first word: the term starts where it does, so
-                // the whole term is verified from the hit.
-                Anchor::Term(t) => t.split(' ').next().unwrap_or(t).as_bytes().into(),
-                Anchor::Family(f) => f.as_bytes().into(),
-            };
-            let key: Box<[u8]> = key.to_ascii_lowercase().into();
-            if key.is_empty() {
-                continue;
-            }
-            match keys.iter().position(|k| *k == key) {
-                Some(i) => by_key[i].push(anchor),
-                None => {
-                    keys.push(key);
-                    by_key.push(vec![anchor]);
-                }
-            }
+    fn from_anchors(anchors: Vec<Anchor>) -> Prefilter {
+        let leads: Vec<(Vec<u8>, usize)> = anchors.iter().map(Anchor::lead).collect();
+        let anchors: Vec<(Anchor, (Vec<u8>, usize))> = anchors
+            .into_iter()
+            .zip(leads)
+            .filter(|(_, (lead, skip))| lead.len() > *skip)
+            .collect();
+        let lead_bytes: Vec<Vec<u8>> = anchors.iter().map(|(_, (l, _))| l.clone()).collect();
+        let keys = shared_keys(&lead_bytes);
+        let mut by_key: Vec<Vec<(Anchor, usize)>> = vec![Vec::new(); keys.len()];
+        for (anchor, (lead, skip)) in anchors {
+            let k = keys
+                .iter()
+                .position(|k| lead.starts_with(k))
+                .expect("every lead has its key");
+            by_key[k].push((anchor, skip));
         }
-        let searcher = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(&keys)
-            .expect("prefilter keys form a valid automaton");
-        let mut by_first = vec![Vec::new(); 256];
-        for (i, k) in keys.iter().enumerate() {
-            by_first[k[0] as usize].push(i as u32);
-        }
+        let long: Vec<&[u8]> = keys
+            .iter()
+            .filter(|k| k.len() >= TEDDY_MIN)
+            .map(|k| &k[..])
+            .collect();
+        let searcher = Long::new(&long);
+        let short = keys
+            .iter()
+            .filter(|k| k.len() < TEDDY_MIN)
+            .map(|k| memmem::Finder::new(&k[..]).into_owned())
+            .collect();
         Prefilter {
             searcher,
+            short,
             longest: keys.iter().map(|k| k.len()).max().unwrap_or(1),
             keys,
             anchors: by_key,
-            by_first,
         }
     }
 
@@ -140,63 +239,137 @@ impl Prefilter {
 
     /// True when some anchor occurs in `text` (the claim aside).
     pub fn hits(&self, text: &str) -> bool {
+        FOLDED.with(|buf| match buf.try_borrow_mut() {
+            Ok(mut buf) => self.hits_in(text, &mut buf),
+            // Re-entered on this thread (a caller's callback): a fresh one.
+            Err(_) => self.hits_in(text, &mut Vec::new()),
+        })
+    }
+
+    fn hits_in(&self, text: &str, buf: &mut Vec<u8>) -> bool {
         let bytes = text.as_bytes();
-        let mut buf = [0u8; BLOCK];
-        let overlap = self.longest - 1;
-        let core = BLOCK - overlap;
+        // Window index w is text index pos - 1 + w: the byte before the
+        // block comes first (a space before the text), a space after the
+        // text last. A key starting at w < core lies whole in the window;
+        // one starting later is searched again with the next block.
+        let core = BLOCK + 1 - self.longest.min(BLOCK);
+        buf.resize(BLOCK + 2, b' ');
         let mut pos = 0;
-        while pos < bytes.len() {
+        loop {
             let end = (pos + BLOCK).min(bytes.len());
-            let window = &mut buf[..end - pos];
-            for (d, s) in window.iter_mut().zip(&bytes[pos..end]) {
-                *d = s.to_ascii_lowercase();
+            let last = end == bytes.len();
+            buf[0] = if pos == 0 { b' ' } else { fold(bytes[pos - 1]) };
+            for (d, &s) in buf[1..].iter_mut().zip(&bytes[pos..end]) {
+                *d = fold(s);
             }
-            let window = &buf[..end - pos];
+            let mut len = 1 + end - pos;
+            if last {
+                buf[len] = b' ';
+                len += 1;
+            }
+            let window = &buf[..len];
+            let counts = |w: usize| w < core || last;
             let mut at = 0;
-            while let Some(m) = self
-                .searcher
-                .find(Input::new(window).span(at..window.len()))
-            {
-                // A key starting in the overlap is searched again, whole,
-                // with the next block.
-                if m.start() >= core && end < bytes.len() {
+            while let Some(w) = self.searcher.find(window, at) {
+                if !counts(w) {
                     break;
                 }
-                if self.verified(text, window, pos, m.start()) {
+                if self.verified(text, window, pos, w) {
                     return true;
                 }
-                at = m.start() + 1;
+                at = w + 1;
             }
-            if end == bytes.len() {
-                break;
+            for finder in &self.short {
+                for w in finder.find_iter(window) {
+                    if !counts(w) {
+                        break;
+                    }
+                    if self.verified(text, window, pos, w) {
+                        return true;
+                    }
+                }
+            }
+            if last {
+                return false;
             }
             pos += core;
         }
-        false
     }
 
-    /// Whether any anchor holds at `pos + at` (`window` is the folded block
-    /// starting at `pos`).
+    /// Whether any anchor holds at window index `w` (`window` is the
+    /// folded block of text starting at `pos`).
     #[cold]
-    fn verified(&self, text: &str, window: &[u8], pos: usize, at: usize) -> bool {
-        let start = pos + at;
-        self.by_first[window[at] as usize].iter().any(|&k| {
-            let key = &self.keys[k as usize];
-            text.as_bytes()
-                .get(start..start + key.len())
-                .is_some_and(|b| b.eq_ignore_ascii_case(key))
-                && self.anchors[k as usize].iter().any(|a| match a {
-                    Anchor::Term(t) => term_at(text, start, t),
-                    Anchor::Family(f) => family_at(text, start, f),
+    fn verified(&self, text: &str, window: &[u8], pos: usize, w: usize) -> bool {
+        self.keys.iter().zip(&self.anchors).any(|(key, anchors)| {
+            window[w..].starts_with(key)
+                && anchors.iter().any(|(a, skip)| {
+                    // The anchor's first byte; before the text only for the
+                    // virtual space, which a skip of 1 steps over.
+                    let Some(start) = (pos + w + skip).checked_sub(1) else {
+                        return false;
+                    };
+                    start < text.len()
+                        && text.is_char_boundary(start)
+                        && match a {
+                            Anchor::Term(t) => term_at(text, start, t),
+                            Anchor::Family(f) => family_at(text, start, f),
+                        }
                 })
         })
     }
 }
 
+/// The keys for `leads`: each lead is cut to a prefix it shares with
+/// another lead when that prefix is [`SHARED_PREFIX`] bytes or more (on a
+/// character boundary), and a lead another key starts is dropped; every
+/// lead then starts with exactly one key.
+fn shared_keys(leads: &[Vec<u8>]) -> Vec<Box<[u8]>> {
+    let mut keys: Vec<Vec<u8>> = leads.to_vec();
+    keys.sort();
+    keys.dedup();
+    loop {
+        let mut changed = false;
+        for i in 0..keys.len() {
+            for j in 0..keys.len() {
+                if i == j {
+                    continue;
+                }
+                let common = common_prefix(&keys[i], &keys[j]);
+                let shorter = keys[i].len().min(keys[j].len());
+                if common == shorter || common >= SHARED_PREFIX {
+                    let cut = keys[i][..common].to_vec();
+                    keys[i] = cut.clone();
+                    keys[j] = cut;
+                    changed = true;
+                    break;
+                }
+            }
+            if changed {
+                break;
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        if !changed {
+            return keys.into_iter().map(Vec::into_boxed_slice).collect();
+        }
+    }
+}
+
+/// The length of the common prefix of `a` and `b`, backed off to a UTF-8
+/// character boundary.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let mut n = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while n > 0 && n < a.len() && a[n] & 0xC0 == 0x80 {
+        n -= 1;
+    }
+    n
+}
+
 /// True when `code`, normalised, is of a family the audit reads.
 fn is_claim_family(code: &str) -> bool {
     crate::icd::normalize_code(code).is_some_and(|n| {
-        crate::rules::CLAIM_FAMILIES
+        crate::rules::FLAGGED_WITHOUT_DIAGNOSIS
             .iter()
             .any(|f| n.starts_with(f))
     })
@@ -252,7 +425,8 @@ mod tests {
             terms
                 .iter()
                 .map(|t| Anchor::Term((*t).into()))
-                .chain([Anchor::Family("M86".into())]),
+                .chain([Anchor::Family("M86".into())])
+                .collect(),
         )
     }
 
@@ -269,6 +443,11 @@ mod tests {
             "om",
             "Claim: M86.9",
             "billed M86671",
+            "(M86.9)",
+            "\u{2014}osteomyelitis\u{2014}",
+            "x\u{a0}osteo",
+            "osteomyelitis",
+            "end: osteomyelitis",
         ] {
             assert!(p.hits(yes), "{yes:?}");
         }
@@ -279,6 +458,7 @@ mod tests {
             "from some room",
             "m86.9 in lower case",
             "XM86.1",
+            "\u{e9}osteo and osteo\u{e9}",
             "",
         ] {
             assert!(!p.hits(no), "{no:?}");

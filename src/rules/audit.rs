@@ -11,9 +11,7 @@ use regex::Regex;
 use std::sync::OnceLock;
 
 /// The code categories read as a claim from note text: those the rules
-/// reason about (and diabetes, often written beside them). The batch's
-/// first tier ([`crate::prefilter`]) searches for the same list, so a
-/// family added here is also looked for there.
+/// reason about (and diabetes, often written beside them).
 pub const CLAIM_FAMILIES: &[&str] = &[
     "M86", "M46", "M89", "M27", "B95", "B96", "B97", "D57", "A02", "A54", "B67", "H05", "H70",
     "E10", "E11",
@@ -50,8 +48,16 @@ pub fn assigned_from_text(text: &str) -> Vec<String> {
     out
 }
 
+/// The claim families this audit flags on a note that documents no bone
+/// infection: an M86 code is then "not supported"; every other audit flag
+/// needs a code the note supports. The batch's first tier
+/// ([`crate::prefilter`]) looks for exactly these in the text and the
+/// claim, so a family that may be flagged without a diagnosis must be
+/// listed here.
+pub const FLAGGED_WITHOUT_DIAGNOSIS: &[&str] = &["M86"];
+
 fn is_m86_family(code: &str) -> bool {
-    code.starts_with("M86")
+    code.starts_with(FLAGGED_WITHOUT_DIAGNOSIS[0])
 }
 
 fn is_organism(code: &str) -> bool {
