@@ -113,19 +113,6 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// Median seconds of `runs` runs of `f`.
-fn time(runs: usize, mut f: impl FnMut()) -> f64 {
-    median(
-        (0..runs)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    )
-}
-
 /// The floor: the `aho-corasick` crate's DFA over the matcher's
 /// patterns, as the anchors were measured.
 fn crate_automaton(analyzer: &Analyzer) -> AhoCorasick {
@@ -250,65 +237,84 @@ fn corpus(name: &str, tools: &Tools, records: Vec<Record>, floor: Floor) {
         .map(|i| needle.find_iter(text(i).as_bytes()).count())
         .sum();
 
-    let mut out = Vec::with_capacity(today_bytes);
-    let mut pipeline = |findings: Findings| {
+    let (mut out, mut out2) = (Vec::with_capacity(today_bytes), Vec::new());
+    let pipeline = |out: &mut Vec<u8>, findings: Findings| {
         out.clear();
         for item in &items {
-            batch::render_with(analyzer, item, findings, &mut out);
+            batch::render_with(analyzer, item, findings, out);
         }
         std::hint::black_box(&out);
     };
-    let rows = [
-        Row {
-            label: "memchr::memmem pass".into(),
-            secs: time(runs, || {
+    // The passes are timed in turn, run after run, so that a machine
+    // shared with other work loads them alike and the ratios hold.
+    let threads = tools.all.current_num_threads();
+    let mut passes: Vec<(String, Box<dyn FnMut() + '_>)> = vec![
+        (
+            "memchr::memmem pass".into(),
+            Box::new(|| {
                 let n: usize = items
                     .iter()
                     .map(|i| needle.find_iter(text(i).as_bytes()).count())
                     .sum();
                 assert_eq!(std::hint::black_box(n), memmem_hits);
             }),
-        },
-        Row {
-            label: "aho-corasick pass".into(),
-            secs: time(runs, || {
+        ),
+        (
+            "aho-corasick pass".into(),
+            Box::new(|| {
                 let n: usize = items.iter().map(|i| crate_count(tools.ac, text(i))).sum();
                 assert_eq!(std::hint::black_box(n), ac_matches);
             }),
-        },
-        Row {
-            label: "docgap matcher pass".into(),
-            secs: time(runs, || {
+        ),
+        (
+            "docgap matcher pass".into(),
+            Box::new(|| {
                 std::hint::black_box(count());
             }),
-        },
-        Row {
-            label: "pipeline, full map".into(),
-            secs: time(runs, || pipeline(Findings::All)),
-        },
-        Row {
-            label: "pipeline".into(),
-            secs: time(runs, || pipeline(Findings::Cited)),
-        },
-        Row {
-            label: "scan, full map (today)".into(),
-            secs: time(runs, || {
+        ),
+        (
+            "pipeline, full map".into(),
+            Box::new(|| pipeline(&mut out, Findings::All)),
+        ),
+        (
+            "pipeline".into(),
+            Box::new(|| pipeline(&mut out2, Findings::Cited)),
+        ),
+        (
+            "scan, full map (today)".into(),
+            Box::new(|| {
                 std::hint::black_box(scan(tools, tools.single, &jsonl, Findings::All));
             }),
-        },
-        Row {
-            label: "scan".into(),
-            secs: time(runs, || {
+        ),
+        (
+            "scan".into(),
+            Box::new(|| {
                 std::hint::black_box(scan(tools, tools.single, &jsonl, Findings::Cited));
             }),
-        },
-        Row {
-            label: format!("scan x{}", tools.all.current_num_threads()),
-            secs: time(runs, || {
+        ),
+        (
+            format!("scan x{threads}"),
+            Box::new(|| {
                 std::hint::black_box(scan(tools, tools.all, &jsonl, Findings::Cited));
             }),
-        },
+        ),
     ];
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); passes.len()];
+    for _ in 0..runs {
+        for (k, (_, f)) in passes.iter_mut().enumerate() {
+            let t = Instant::now();
+            f();
+            samples[k].push(t.elapsed().as_secs_f64());
+        }
+    }
+    let rows: Vec<Row> = passes
+        .into_iter()
+        .zip(samples)
+        .map(|((label, _), s)| Row {
+            label,
+            secs: median(s),
+        })
+        .collect();
     let secs = |label: &str| {
         rows.iter()
             .find(|r| r.label == label)
