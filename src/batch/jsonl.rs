@@ -144,18 +144,6 @@ pub fn parse_record(
     fields: &Fields,
     max_note_bytes: usize,
 ) -> Result<Note, ReadError> {
-    match plain_record(line, fields, max_note_bytes) {
-        Some(note) => Ok(note),
-        None => parse_with_parser(line, fields, max_note_bytes),
-    }
-}
-
-/// [`parse_record`] through the JSON parser, whatever the line.
-fn parse_with_parser(
-    line: &[u8],
-    fields: &Fields,
-    max_note_bytes: usize,
-) -> Result<Note, ReadError> {
     match parse_raw(line, fields) {
         Ok(raw) => note(raw, fields, max_note_bytes, Vec::new()),
         Err(e) => {
@@ -176,90 +164,6 @@ fn parse_with_parser(
             }
         }
     }
-}
-
-/// The record of a plain line read without the JSON parser, or None for
-/// anything else (the parser then reads it, with its checks and messages).
-///
-/// Plain: one object of string values with no escape and no control
-/// character (other keys may hold such strings too), the id and the text
-/// each once, the text within `max_note_bytes`, the line valid UTF-8. Such
-/// a string's bytes are its text, so the note is sliced straight out of
-/// the line: the text is read once (found with `memchr`, checked for
-/// control bytes, copied) instead of being scanned, validated and
-/// unescaped on its way through the parser. Issue 14: most of a scan's
-/// time was reading records whose text then needed nothing.
-fn plain_record(line: &[u8], fields: &Fields, max_note_bytes: usize) -> Option<Note> {
-    let line = std::str::from_utf8(line).ok()?;
-    let b = line.as_bytes();
-    let ws = |i: &mut usize| {
-        while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\n' | b'\r') {
-            *i += 1;
-        }
-    };
-    // A string starting at `i` (its quote): its contents, when plain.
-    let string = |i: &mut usize| -> Option<&str> {
-        if b.get(*i) != Some(&b'"') {
-            return None;
-        }
-        let start = *i + 1;
-        let len = memchr::memchr2(b'"', b'\\', &b[start..])?;
-        let end = start + len;
-        // Without an early exit, so that the check is vectorised.
-        let control = b[start..end]
-            .iter()
-            .fold(false, |seen, &c| seen | (c < 0x20));
-        if b[end] != b'"' || control {
-            return None;
-        }
-        *i = end + 1;
-        Some(&line[start..end])
-    };
-    let mut i = 0;
-    ws(&mut i);
-    if b.get(i) != Some(&b'{') {
-        return None;
-    }
-    i += 1;
-    let (mut id, mut text) = (None, None);
-    loop {
-        ws(&mut i);
-        let key = string(&mut i)?;
-        ws(&mut i);
-        if b.get(i) != Some(&b':') {
-            return None;
-        }
-        i += 1;
-        ws(&mut i);
-        let value = string(&mut i)?;
-        if key == "assigned_codes" {
-            return None;
-        }
-        if key == fields.id && id.replace(value).is_some() {
-            return None;
-        }
-        if key == fields.text && text.replace(value).is_some() {
-            return None;
-        }
-        ws(&mut i);
-        match b.get(i) {
-            Some(b',') => i += 1,
-            Some(b'}') => break,
-            _ => return None,
-        }
-    }
-    i += 1;
-    ws(&mut i);
-    let (id, text) = (id?, text?);
-    if i != b.len() || text.len() > max_note_bytes {
-        return None;
-    }
-    Some(Note {
-        id: id.to_string(),
-        text: text.to_string(),
-        assigned_codes: None,
-        warnings: Vec::new(),
-    })
 }
 
 fn parse_raw<'a>(line: &'a [u8], fields: &Fields) -> serde_json::Result<Raw<'a>> {
@@ -732,73 +636,7 @@ mod tests {
         parse_line(line.as_bytes(), &Fields::default())
     }
 
-    /// The plain-line reader gives what the parser gives, on every line of
-    /// every corpus beside the crate and on lines built to sit at its
-    /// edges; and it does read the plain ones.
-    #[test]
-    fn plain_lines_read_as_the_parser_reads_them() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut lines: Vec<Vec<u8>> = Vec::new();
-        for file in [
-            "corpora/notes.jsonl",
-            "corpora/sample.jsonl",
-            "../shared/gold/dev.jsonl",
-            "../shared/external/mtsamples/mtsamples.jsonl",
-        ] {
-            if let Ok(raw) = std::fs::read(root.join(file)) {
-                lines.extend(raw.split(|&b| b == b'\n').map(<[u8]>::to_vec));
-            }
-        }
-        let mut synth = Vec::new();
-        crate::synth::write_jsonl(&mut synth, 50, 3).unwrap();
-        lines.extend(synth.split(|&b| b == b'\n').map(<[u8]>::to_vec));
-        for edge in [
-            &br#"{"id":"a","text":"x"}"#[..],
-            br#" { "id" : "a" , "text" : "x y" , "other" : "z" } "#,
-            br#"{"id":"a","text":"x","id":"b"}"#,
-            br#"{"id":"a","text":"x\ny"}"#,
-            br#"{"id":1,"text":"x"}"#,
-            br#"{"id":"a","text":"x","n":1}"#,
-            br#"{"id":"a","text":"x"} x"#,
-            br#"{"id":"a","text":"x",}"#,
-            br#"{"id":"a"}"#,
-            br#"{"text":"x"}"#,
-            br#"{}"#,
-            br#"{"id":"a","text":"ab	c"}"#,
-            br#"{"id":"a","text":"x","assigned_codes":"M86.9"}"#,
-            b"{\"id\":\"a\",\"text\":\"caf\xe9\"}",
-            br#"{"id":"a","text":"0123456789abcdefghij"}"#,
-        ] {
-            lines.push(edge.to_vec());
-        }
-        let fields = Fields::default();
-        let mut plain = 0;
-        for line in &lines {
-            for max in [usize::MAX, 10] {
-                if let Some(fast) = plain_record(line, &fields, max) {
-                    plain += 1;
-                    assert_eq!(
-                        Ok(fast),
-                        parse_with_parser(line, &fields, max),
-                        "{}",
-                        String::from_utf8_lossy(line)
-                    );
-                }
-            }
-        }
-        assert!(plain > 50, "{plain} plain lines");
-    }
-
     proptest::proptest! {
-        #[test]
-        fn any_record_reads_the_same_plain_or_parsed(id in ".{0,8}", text in ".{0,40}", other in ".{0,8}", max in 0usize..60) {
-            let line = serde_json::json!({"id": id, "x": other, "text": text}).to_string();
-            let fields = Fields::default();
-            if let Some(fast) = plain_record(line.as_bytes(), &fields, max) {
-                proptest::prop_assert_eq!(Ok(fast), parse_with_parser(line.as_bytes(), &fields, max));
-            }
-        }
-
         #[test]
         fn unescape_is_serde_json_for_any_string(s in ".{0,40}", max in 0usize..60) {
             let json = serde_json::to_string(&s).unwrap();
