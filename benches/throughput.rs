@@ -1,32 +1,42 @@
-//! Throughput over one in-memory corpus: how close the whole pipeline gets
-//! to the bare matcher pass, and how it scales with threads.
+//! Throughput, side by side in one run: the end-to-end scan against the
+//! bare passes it is measured by, on the corpora of issue 14.
 //!
 //! `cargo bench --bench throughput`
 //!
-//! Corpora: MTSamples (`../shared/external/mtsamples/mtsamples.jsonl`
-//! beside the crate, replicated; skipped with a note when absent) and a
-//! synthetic corpus (`docgap::synth`, seed 1), each about
-//! `DOCGAP_BENCH_MB` MiB of note text (default 64). For each:
+//! Corpora, each about `DOCGAP_BENCH_MB` MiB of note text (default 64):
+//! (a) MTSamples (`../shared/external/mtsamples/mtsamples.jsonl` beside the
+//! crate) replicated, skipped with a note when absent; (b) `docgap synth`
+//! (seed 1) with 1 % and with 20 % of notes mentioning a bone infection
+//! (`synth --osteo-share`). For each, on one thread unless marked:
 //!
-//! - `aho-corasick`: the issue's floor, one bare pass of the `aho-corasick`
-//!   crate over the project's own patterns (DFA, leftmost-longest, ASCII
-//!   case-insensitive), counting the word-bounded matches, one thread;
-//! - `bare`: `Analyzer::matcher().count(text)`, docgap's own matcher (a
-//!   DFA walked from each word start, about 2-3x faster than the crate's
-//!   pass on these corpora) over the same patterns, one thread;
-//! - `pipeline x1`: the whole pipeline per note as `docgap scan` runs it
-//!   (analyze, then the JSON result line), one thread;
-//! - `pipeline xN`: the same on a rayon pool of every core;
+//! - `memchr::memmem pass`: one SIMD substring search over every note
+//!   ("osteomyelitis", case-sensitive): what reading the bytes costs;
+//! - `aho-corasick pass`: the issue's floor, one pass of the crate's DFA
+//!   over the matcher's patterns (leftmost-longest, ASCII
+//!   case-insensitive), counting word-bounded matches;
+//! - `docgap matcher pass`: docgap's own matcher over the same patterns;
+//! - `pipeline, full map`: today's per-note work (every note analysed,
+//!   every finding written), notes already in memory;
+//! - `pipeline`: the default per-note work (first tier, cited findings);
+//! - `scan, full map` and `scan`: the same end to end, from the JSONL
+//!   bytes in memory through the reader, the batch driver and the writer,
+//!   as `docgap scan --findings all` and `docgap scan` run it;
+//! - `scan xN`: the default scan on every core.
 //!
-//! then the ratios of the pipeline to both bare passes. Each figure is the median of `DOCGAP_BENCH_RUNS` runs
-//! (default 3). Before timing, the match count is checked against the
-//! reference engine and the two pipelines' output bytes are compared.
-//! Last, the median time to analyse a ~4 KB note and to build an
-//! `Analyzer`.
+//! Then each corpus's floor with PASS or MISS: (a) scan at least
+//! 1000 MB/s and 5x the aho-corasick pass; (b) 1 %: scan at least 3x the
+//! aho-corasick pass; 20 %: scan no slower than the scan with the full map (today's). Each
+//! figure is the median of `DOCGAP_BENCH_RUNS` runs (default 3). Before
+//! timing, the matcher's count is checked against the reference engine,
+//! the default scan's output against every note analysed in full and
+//! written with the cited findings, and the 1 and N thread outputs against
+//! each other, so a broken tier cannot look fast. Last, the median time to
+//! analyse a ~4 KB note and to build an `Analyzer`.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use docgap::batch::{self, Item, Note};
+use docgap::batch::{self, jsonl, Item, Note, Options};
 use docgap::matcher::Matcher;
+use docgap::output::{self, Findings};
 use docgap::Analyzer;
 use rayon::prelude::*;
 use std::time::Instant;
@@ -38,8 +48,14 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// The MTSamples texts, or None when the file is not there.
-fn mtsamples() -> Option<Vec<String>> {
+/// One input record: id and text.
+struct Record {
+    id: String,
+    text: String,
+}
+
+/// The MTSamples records, or None when the file is not there.
+fn mtsamples() -> Option<Vec<Record>> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/external/mtsamples/mtsamples.jsonl");
     let raw = std::fs::read_to_string(path).ok()?;
@@ -48,34 +64,46 @@ fn mtsamples() -> Option<Vec<String>> {
             .filter(|l| !l.trim().is_empty())
             .map(|l| {
                 let v: serde_json::Value = serde_json::from_str(l).expect("MTSamples is JSONL");
-                v["text"].as_str().expect("a text field").to_string()
+                Record {
+                    id: v["id"].as_str().expect("an id").to_string(),
+                    text: v["text"].as_str().expect("a text field").to_string(),
+                }
             })
             .collect(),
     )
 }
 
-/// `base` repeated until `bytes` of text.
-fn replicate(base: &[String], bytes: usize) -> Vec<String> {
+/// `base` repeated until `bytes` of text, ids made unique (as a real
+/// export's are, so no record carries a duplicate-id warning).
+fn replicate(base: &[Record], bytes: usize) -> Vec<Record> {
     let mut out = Vec::new();
     let mut n = 0;
+    let mut round = 0;
     while n < bytes {
-        for t in base {
-            n += t.len();
-            out.push(t.clone());
+        round += 1;
+        for r in base {
+            n += r.text.len();
+            out.push(Record {
+                id: format!("{}-{round}", r.id),
+                text: r.text.clone(),
+            });
         }
     }
     out
 }
 
-fn synthetic(bytes: usize) -> Vec<String> {
+fn synthetic(bytes: usize, share: u32) -> Vec<Record> {
     let mut out = Vec::new();
     let mut n = 0;
-    for note in docgap::synth::notes(usize::MAX, 1) {
+    for note in docgap::synth::notes_with(usize::MAX, 1, Some(share)) {
         if n >= bytes {
             break;
         }
         n += note.text.len();
-        out.push(note.text);
+        out.push(Record {
+            id: note.id,
+            text: note.text,
+        });
     }
     out
 }
@@ -83,30 +111,6 @@ fn synthetic(bytes: usize) -> Vec<String> {
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
     xs[xs.len() / 2]
-}
-
-/// Median seconds of `runs` runs of `f`.
-fn time(runs: usize, mut f: impl FnMut()) -> f64 {
-    median(
-        (0..runs)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed().as_secs_f64()
-            })
-            .collect(),
-    )
-}
-
-fn render_all(analyzer: &Analyzer, items: &[Item], out: &mut Vec<u8>) {
-    out.clear();
-    for item in items {
-        batch::render(analyzer, item, out);
-    }
-}
-
-fn text(item: &Item) -> &str {
-    item.note.as_ref().expect("notes").text.as_str()
 }
 
 /// The issue's floor: the `aho-corasick` crate's DFA over the matcher's
@@ -131,32 +135,67 @@ fn crate_count(ac: &AhoCorasick, text: &str) -> usize {
         .count()
 }
 
-fn corpus(
-    name: &str,
-    analyzer: &Analyzer,
-    reference: &Matcher,
-    ac: &AhoCorasick,
-    texts: Vec<String>,
+struct Tools<'a> {
+    analyzer: &'a Analyzer,
+    reference: &'a Matcher,
+    ac: &'a AhoCorasick,
+    single: &'a rayon::ThreadPool,
+    all: &'a rayon::ThreadPool,
     runs: usize,
-) {
-    let bytes: usize = texts.iter().map(|t| t.len()).sum();
-    let notes = texts.len();
-    let items: Vec<Item> = texts
+}
+
+/// `docgap scan` over JSONL bytes in memory, on `pool`.
+fn scan(tools: &Tools, pool: &rayon::ThreadPool, jsonl: &[u8], findings: Findings) -> Vec<u8> {
+    let items = jsonl::read(jsonl, "bench".into(), jsonl::Fields::default());
+    let options = Options {
+        findings,
+        ..Options::default()
+    };
+    let mut out = Vec::with_capacity(jsonl.len() / 8);
+    batch::run_with(tools.analyzer, pool, items, &options, &mut out, |_| {})
+        .expect("writing to memory");
+    out
+}
+
+/// A figure and what it is compared with.
+struct Row {
+    label: String,
+    secs: f64,
+}
+
+fn corpus(name: &str, tools: &Tools, records: Vec<Record>, floor: Floor) {
+    let analyzer = tools.analyzer;
+    let runs = tools.runs;
+    let bytes: usize = records.iter().map(|r| r.text.len()).sum();
+    let notes = records.len();
+    let mut jsonl = Vec::with_capacity(bytes + bytes / 8);
+    for r in &records {
+        serde_json::to_writer(&mut jsonl, &serde_json::json!({"id": r.id, "text": r.text}))
+            .expect("to memory");
+        jsonl.push(b'\n');
+    }
+    let items: Vec<Item> = records
         .into_iter()
         .enumerate()
-        .map(|(i, text)| Item {
+        .map(|(i, r)| Item {
             location: format!("bench:{}", i + 1),
             note: Ok(Note {
-                id: i.to_string(),
-                text,
+                id: r.id,
+                text: r.text,
                 assigned_codes: None,
                 warnings: Vec::new(),
             }),
         })
         .collect();
+    fn text(i: &Item) -> &str {
+        i.note.as_ref().expect("notes").text.as_str()
+    }
 
-    // Checks first: a broken matcher or pipeline must not look fast.
-    let expected: usize = items.par_iter().map(|i| reference.count(text(i))).sum();
+    // Checks first: a broken matcher, tier or pipeline must not look fast.
+    let expected: usize = items
+        .par_iter()
+        .map(|i| tools.reference.count(text(i)))
+        .sum();
     let count = || -> usize {
         items
             .iter()
@@ -164,77 +203,188 @@ fn corpus(
             .sum()
     };
     assert_eq!(count(), expected, "{name}: match count of the fast engine");
-    assert!(
-        expected > notes,
-        "{name}: {expected} matches in {notes} notes"
-    );
-    let mut one = Vec::with_capacity(bytes / 4);
-    render_all(analyzer, &items, &mut one);
-    let parallel = |out: &mut Vec<u8>| {
-        let lines: Vec<Vec<u8>> = items
-            .par_iter()
-            .with_max_len(8)
-            .map_init(Vec::new, |buf, item| {
-                buf.clear();
-                batch::render(analyzer, item, buf);
-                buf.clone()
-            })
-            .collect();
-        out.clear();
-        for l in lines {
-            out.extend_from_slice(&l);
-        }
-    };
-    let mut many = Vec::new();
-    parallel(&mut many);
-    assert!(one == many, "{name}: the same bytes on 1 and N threads");
-
-    let ac_matches: usize = items.iter().map(|i| crate_count(ac, text(i))).sum();
+    let ac_matches: usize = items.iter().map(|i| crate_count(tools.ac, text(i))).sum();
     assert!(ac_matches > notes, "{name}: {ac_matches} crate matches");
-    let crate_pass = time(runs, || {
-        std::hint::black_box(
-            items
-                .iter()
-                .map(|i| crate_count(ac, text(i)))
-                .sum::<usize>(),
-        );
-    });
-    let bare = time(runs, || {
-        std::hint::black_box(count());
-    });
-    let single = time(runs, || render_all(analyzer, &items, &mut one));
-    let multi = time(runs, || parallel(&mut many));
-    let threads = rayon::current_num_threads();
-    let mb = bytes as f64 / 1e6;
-    println!(
-        "\n{name}: {notes} notes, {mb:.1} MB of text, {expected} matches \
-         ({ac_matches} word-bounded for the crate), {:.1} MB of output",
-        one.len() as f64 / 1e6
-    );
-    for (label, secs) in [
-        ("aho-corasick crate x1".to_string(), crate_pass),
-        ("bare matcher().count x1".to_string(), bare),
-        ("pipeline x1".to_string(), single),
-        (format!("pipeline x{threads}"), multi),
-    ] {
-        println!(
-            "  {label:<26} {:>8.1} MB/s {:>10.0} notes/s",
-            mb / secs,
-            notes as f64 / secs
+    let scanned = scan(tools, tools.single, &jsonl, Findings::Cited);
+    let mut full_cited = Vec::with_capacity(scanned.len());
+    let mut through = 0;
+    for item in &items {
+        let note = item.note.as_ref().expect("notes");
+        let a = analyzer.analyze_with_claim(&note.text, None);
+        through += usize::from(analyzer.prefilter().may_yield(&note.text, None));
+        output::write_result_with(
+            &mut full_cited,
+            &note.id,
+            None,
+            &note.text,
+            &a,
+            &[],
+            Findings::Cited,
         );
     }
+    assert!(
+        scanned == full_cited,
+        "{name}: the scan's records equal every note analysed in full"
+    );
+    assert!(
+        scan(tools, tools.all, &jsonl, Findings::Cited) == scanned,
+        "{name}: the same bytes on 1 and N threads"
+    );
+    let today_bytes = scan(tools, tools.single, &jsonl, Findings::All).len();
+    let needle = memchr::memmem::Finder::new("osteomyelitis");
+    let memmem_hits: usize = items
+        .iter()
+        .map(|i| needle.find_iter(text(i).as_bytes()).count())
+        .sum();
+
+    let (mut out, mut out2) = (Vec::with_capacity(today_bytes), Vec::new());
+    let pipeline = |out: &mut Vec<u8>, findings: Findings| {
+        out.clear();
+        for item in &items {
+            batch::render_with(analyzer, item, findings, out);
+        }
+        std::hint::black_box(&out);
+    };
+    // The passes are timed in turn, run after run, so that a machine
+    // shared with other work loads them alike and the ratios hold.
+    let threads = tools.all.current_num_threads();
+    let mut passes: Vec<(String, Box<dyn FnMut() + '_>)> = vec![
+        (
+            "memchr::memmem pass".into(),
+            Box::new(|| {
+                let n: usize = items
+                    .iter()
+                    .map(|i| needle.find_iter(text(i).as_bytes()).count())
+                    .sum();
+                assert_eq!(std::hint::black_box(n), memmem_hits);
+            }),
+        ),
+        (
+            "aho-corasick pass".into(),
+            Box::new(|| {
+                let n: usize = items.iter().map(|i| crate_count(tools.ac, text(i))).sum();
+                assert_eq!(std::hint::black_box(n), ac_matches);
+            }),
+        ),
+        (
+            "docgap matcher pass".into(),
+            Box::new(|| {
+                std::hint::black_box(count());
+            }),
+        ),
+        (
+            "pipeline, full map".into(),
+            Box::new(|| pipeline(&mut out, Findings::All)),
+        ),
+        (
+            "pipeline".into(),
+            Box::new(|| pipeline(&mut out2, Findings::Cited)),
+        ),
+        (
+            "scan, full map (today)".into(),
+            Box::new(|| {
+                std::hint::black_box(scan(tools, tools.single, &jsonl, Findings::All));
+            }),
+        ),
+        (
+            "scan".into(),
+            Box::new(|| {
+                std::hint::black_box(scan(tools, tools.single, &jsonl, Findings::Cited));
+            }),
+        ),
+        (
+            format!("scan x{threads}"),
+            Box::new(|| {
+                std::hint::black_box(scan(tools, tools.all, &jsonl, Findings::Cited));
+            }),
+        ),
+    ];
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); passes.len()];
+    for _ in 0..runs {
+        for (k, (_, f)) in passes.iter_mut().enumerate() {
+            let t = Instant::now();
+            f();
+            samples[k].push(t.elapsed().as_secs_f64());
+        }
+    }
+    let rows: Vec<Row> = passes
+        .into_iter()
+        .zip(samples)
+        .map(|((label, _), s)| Row {
+            label,
+            secs: median(s),
+        })
+        .collect();
+    let secs = |label: &str| {
+        rows.iter()
+            .find(|r| r.label == label)
+            .expect("a timed row")
+            .secs
+    };
+    let mb = bytes as f64 / 1e6;
+    let rate = |label: &str| mb / secs(label);
     println!(
-        "  pipeline x1 / aho-corasick  {:>7.1} %",
-        100.0 * crate_pass / single
+        "\n{name}: {notes} notes, {mb:.1} MB of text ({:.1} MB as JSONL), {:.1} % of notes \
+         through the pipeline; output {:.1} MB (full map {:.1} MB)",
+        jsonl.len() as f64 / 1e6,
+        100.0 * through as f64 / notes as f64,
+        scanned.len() as f64 / 1e6,
+        today_bytes as f64 / 1e6
     );
     println!(
-        "  pipeline x1 / bare          {:>7.1} %",
-        100.0 * bare / single
+        "  {:<26} {:>10} {:>12} {:>10}",
+        "", "MB/s", "notes/s", "x AC pass"
     );
-    println!(
-        "  pipeline x{threads} / pipeline x1   {:>6.2}x",
-        single / multi
+    for r in &rows {
+        println!(
+            "  {:<26} {:>10.1} {:>12.0} {:>10.2}",
+            r.label,
+            mb / r.secs,
+            notes as f64 / r.secs,
+            secs("aho-corasick pass") / r.secs
+        );
+    }
+    let (scan_rate, ac_rate, today) = (
+        rate("scan"),
+        rate("aho-corasick pass"),
+        rate("scan, full map (today)"),
     );
+    let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
+    match floor {
+        Floor::Real => {
+            println!(
+                "  floor: scan >= 1000 MB/s: {scan_rate:.1} MB/s {}; scan >= 5x AC pass: {:.2}x {}",
+                verdict(scan_rate >= 1000.0),
+                scan_rate / ac_rate,
+                verdict(scan_rate >= 5.0 * ac_rate)
+            );
+        }
+        Floor::Rare => {
+            println!(
+                "  floor: scan >= 3x AC pass: {:.2}x {}",
+                scan_rate / ac_rate,
+                verdict(scan_rate >= 3.0 * ac_rate)
+            );
+        }
+        Floor::Common => {
+            println!(
+                "  floor: scan no slower than today's: {scan_rate:.1} vs {today:.1} MB/s ({:.2}x) {}",
+                scan_rate / today,
+                verdict(scan_rate >= today)
+            );
+        }
+    }
+}
+
+/// The issue's floor for a corpus.
+#[derive(Clone, Copy)]
+enum Floor {
+    /// Real notes, bone infection absent.
+    Real,
+    /// 1 % of notes.
+    Rare,
+    /// 20 % of notes.
+    Common,
 }
 
 fn main() {
@@ -246,32 +396,49 @@ fn main() {
     let first_build = t.elapsed().as_secs_f64();
     let reference = Matcher::reference_for(analyzer.lexicon());
     let ac = crate_automaton(&analyzer);
+    let single = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a pool");
+    let all = rayon::ThreadPoolBuilder::new().build().expect("a pool");
+    let tools = Tools {
+        analyzer: &analyzer,
+        reference: &reference,
+        ac: &ac,
+        single: &single,
+        all: &all,
+        runs,
+    };
     println!(
-        "docgap throughput: {} patterns, {} threads, {} runs each (median)",
+        "docgap throughput: {} patterns, {} first-tier keys, {} threads, {} runs each (median), {} MiB per corpus",
         analyzer.matcher().pattern_count(),
-        rayon::current_num_threads(),
-        runs
+        analyzer.prefilter().key_count(),
+        all.current_num_threads(),
+        runs,
+        target >> 20
     );
     match mtsamples() {
         Some(base) => corpus(
-            "mtsamples (replicated)",
-            &analyzer,
-            &reference,
-            &ac,
+            "(a) MTSamples, replicated",
+            &tools,
             replicate(&base, target),
-            runs,
+            Floor::Real,
         ),
-        None => {
-            println!("\nmtsamples: ../shared/external/mtsamples/mtsamples.jsonl not found, skipped")
-        }
+        None => println!(
+            "\n(a) MTSamples: ../shared/external/mtsamples/mtsamples.jsonl not found, skipped"
+        ),
     }
     corpus(
-        "synth (seed 1)",
-        &analyzer,
-        &reference,
-        &ac,
-        synthetic(target),
-        runs,
+        "(b) synth --osteo-share 1",
+        &tools,
+        synthetic(target, 1),
+        Floor::Rare,
+    );
+    corpus(
+        "(b) synth --osteo-share 20",
+        &tools,
+        synthetic(target, 20),
+        Floor::Common,
     );
 
     // Latency of one ~4 KB note with osteomyelitis content.

@@ -5,6 +5,7 @@ use crate::evidence::{self, EvidenceMap};
 use crate::icd::CodeTable;
 use crate::lexicon::{Lexicon, LexiconError};
 use crate::matcher::Matcher;
+use crate::prefilter::Prefilter;
 use crate::rules::{self, Flag, Role};
 use crate::segment::{Segmenter, Segments};
 use crate::span::Span;
@@ -40,6 +41,7 @@ pub struct Analyzer {
     lexicon: Lexicon,
     matcher: Matcher,
     segmenter: Segmenter,
+    prefilter: Prefilter,
 }
 
 /// A code the note supports, with its official description.
@@ -91,12 +93,14 @@ impl Analyzer {
     pub fn from_lexicon(lexicon: Lexicon) -> Analyzer {
         let matcher = Matcher::new(&lexicon);
         let segmenter = Segmenter::new(&lexicon);
+        let prefilter = Prefilter::new(&lexicon);
         // Touch the code table so the first note does not pay for it.
         let _ = CodeTable::embedded();
         Analyzer {
             lexicon,
             matcher,
             segmenter,
+            prefilter,
         }
     }
 
@@ -113,6 +117,34 @@ impl Analyzer {
     /// The segmenter.
     pub fn segmenter(&self) -> &Segmenter {
         &self.segmenter
+    }
+
+    /// The first tier: whether a note can yield a code or flag at all.
+    pub fn prefilter(&self) -> &Prefilter {
+        &self.prefilter
+    }
+
+    /// The codes and flags of [`Analyzer::analyze_with_claim`], found
+    /// faster: a note the first tier ([`crate::prefilter`]) clears gets
+    /// the empty result (no findings, no sentences; the claim kept) without
+    /// segmentation, matching or context. The codes and flags are always
+    /// those of `analyze_with_claim`; the evidence map is complete only
+    /// for notes that yield something, so use `analyze_with_claim` where
+    /// every finding of every note is wanted.
+    pub fn analyze_screened(&self, text: &str, assigned: Option<&[String]>) -> Analysis {
+        if self.prefilter.may_yield(text, assigned) {
+            return self.analyze_with_claim(text, assigned);
+        }
+        // Cleared: the claim is still reported as the full run reports it
+        // (codes read from the text, none of them one the audit flags).
+        let claim = match assigned {
+            Some(a) => Some(a.to_vec()),
+            None => Some(rules::assigned_from_text(text)).filter(|c| !c.is_empty()),
+        };
+        Analysis {
+            assigned_codes: claim,
+            ..Analysis::default()
+        }
     }
 
     /// Analyses a note; the claim is read from codes written in its text.

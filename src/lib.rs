@@ -25,7 +25,10 @@
 //! The pipeline, one module per stage: [`segment`] (sentences, sections) →
 //! [`lexicon`] (terms) → [`matcher`] (one Aho-Corasick pass) → [`context`]
 //! (negation, history, experiencer) → [`evidence`] (the map) → [`rules`]
-//! (codes, gaps) → [`output`] (the wire format).
+//! (codes, gaps) → [`output`] (the wire format). In a batch, a note first
+//! meets [`prefilter`], the first tier, which clears at close to memory
+//! speed the notes that cannot yield a code or flag
+//! ([`Analyzer::analyze_screened`]).
 //!
 //! ## Resource usage
 //!
@@ -46,6 +49,7 @@ pub mod lexicon;
 pub mod matcher;
 pub mod negex;
 pub mod output;
+pub mod prefilter;
 pub mod rules;
 pub mod segment;
 pub mod span;

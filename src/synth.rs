@@ -12,7 +12,9 @@
 //!   earlier ones, as EHR text does;
 //! - osteomyelitis content in a minority of notes (about one in ten
 //!   affirmed, a few more negated or historical), among unrelated bone
-//!   findings;
+//!   findings; [`notes_with`] (`docgap synth --osteo-share PCT`) sets the
+//!   share of notes that mention a bone infection at all, for benchmarks
+//!   of a batch where it is rare or common;
 //! - non-ASCII: degree signs, micro signs, subscripts, accented names, en
 //!   dashes, no-break spaces, bullets.
 //!
@@ -246,16 +248,27 @@ pub struct Synth {
     number: usize,
     /// Paragraphs of the current patient's earlier notes, for copy-forward.
     carried: Vec<String>,
+    /// Percent of notes mentioning a bone infection, when set.
+    share: Option<u32>,
 }
 
 /// `n` notes from `seed`; the same pair always gives the same notes.
 pub fn notes(n: usize, seed: u64) -> Synth {
+    notes_with(n, seed, None)
+}
+
+/// `n` notes from `seed` of which about `share` percent (0 to 100) mention
+/// a bone infection: two in three of those affirm it, one in three negates
+/// it or puts it in the history. `None` gives the corpus of [`notes`]
+/// (about 10 % affirmed and 5 % more mentions), byte for byte.
+pub fn notes_with(n: usize, seed: u64, share: Option<u32>) -> Synth {
     Synth {
         rng: Rng(seed ^ 0x6f73_7465_6f6d_7965),
         seed,
         remaining: n,
         number: 0,
         carried: Vec::new(),
+        share: share.map(|s| s.min(100)),
     }
 }
 
@@ -282,8 +295,17 @@ impl Synth {
         // Lengths spread log-uniformly over the kind's range.
         let t = rng.below(1000) as f64 / 1000.0;
         let target = (min as f64 * (max as f64 / min as f64).powf(t)) as usize;
-        let osteo = rng.chance(10);
-        let near = !osteo && rng.chance(6);
+        let (osteo, near) = match self.share {
+            None => {
+                let osteo = rng.chance(10);
+                (osteo, !osteo && rng.chance(6))
+            }
+            Some(share) => {
+                let mentions = rng.chance(u64::from(share));
+                let affirmed = rng.chance(67);
+                (mentions && affirmed, mentions && !affirmed)
+            }
+        };
         let wrapped = rng.chance(40);
         let mut text = String::with_capacity(target + 256);
         text.push_str(&format!(
@@ -306,6 +328,7 @@ impl Synth {
                 continue;
             }
             let mut paragraph = String::new();
+            let mut mentions = false;
             if rng.chance(30) {
                 let bullet = rng.pick(&["1.", "-", "\u{2022}", "*"]);
                 for i in 0..2 + rng.below(5) {
@@ -320,9 +343,11 @@ impl Synth {
                 for _ in 0..2 + rng.below(6) {
                     let s = if osteo_left > 0 && rng.chance(35) {
                         osteo_left -= 1;
+                        mentions = true;
                         fill(rng.pick(OSTEO), rng)
                     } else if near_left > 0 && rng.chance(35) {
                         near_left -= 1;
+                        mentions = true;
                         fill(rng.pick(OSTEO_NEAR), rng)
                     } else {
                         fill(rng.pick(GENERAL), rng)
@@ -339,7 +364,9 @@ impl Synth {
             }
             text.push_str(&paragraph);
             text.push('\n');
-            if self.carried.len() < 32 {
+            // With a share set, copy-forward must not spread the
+            // infection to notes not drawn to mention it.
+            if self.carried.len() < 32 && !(mentions && self.share.is_some()) {
                 self.carried.push(paragraph);
             }
         }
@@ -351,6 +378,18 @@ impl Synth {
                 text.push_str(&s);
                 text.push('\n');
             }
+        }
+        // With a share set, a note drawn to mention the infection always
+        // names it (a template placed may only say "bone biopsy").
+        if self.share.is_some() && (osteo || near) && !text.contains("osteomyelitis") {
+            let (header, template) = if osteo {
+                ("Assessment and Plan:\n", OSTEO[0])
+            } else {
+                ("Imaging:\n", OSTEO_NEAR[0])
+            };
+            text.push_str(header);
+            text.push_str(&fill(template, &mut self.rng));
+            text.push('\n');
         }
         self.number += 1;
         SynthNote {
@@ -375,6 +414,17 @@ impl Iterator for Synth {
 /// Writes `n` notes from `seed` as JSON Lines (`id`, `note_type`, `text`),
 /// the input `docgap scan` reads; returns the bytes of note text written.
 pub fn write_jsonl<W: Write>(out: &mut W, n: usize, seed: u64) -> std::io::Result<u64> {
+    write_jsonl_with(out, n, seed, None)
+}
+
+/// [`write_jsonl`] with the share of notes mentioning a bone infection of
+/// [`notes_with`].
+pub fn write_jsonl_with<W: Write>(
+    out: &mut W,
+    n: usize,
+    seed: u64,
+    share: Option<u32>,
+) -> std::io::Result<u64> {
     #[derive(serde::Serialize)]
     struct Line<'a> {
         id: &'a str,
@@ -382,7 +432,7 @@ pub fn write_jsonl<W: Write>(out: &mut W, n: usize, seed: u64) -> std::io::Resul
         text: &'a str,
     }
     let mut bytes = 0;
-    for note in notes(n, seed) {
+    for note in notes_with(n, seed, share) {
         serde_json::to_writer(
             &mut *out,
             &Line {
@@ -439,5 +489,29 @@ mod tests {
             .filter(|n| !analyzer.analyze(&n.text).codes.is_empty())
             .count();
         assert!(coded > 10 && coded < 100, "{coded} notes coded");
+    }
+
+    #[test]
+    fn the_share_of_bone_infection_notes_is_set() {
+        let mentions = |share| {
+            notes_with(2000, 3, share)
+                .filter(|n| n.text.contains("osteomyelitis"))
+                .count()
+        };
+        assert_eq!(mentions(Some(0)), 0);
+        assert!(
+            (5..=45).contains(&mentions(Some(1))),
+            "{}",
+            mentions(Some(1))
+        );
+        assert!(
+            (330..=470).contains(&mentions(Some(20))),
+            "{}",
+            mentions(Some(20))
+        );
+        assert_eq!(mentions(Some(100)), 2000);
+        let a: Vec<SynthNote> = notes(30, 9).collect();
+        let b: Vec<SynthNote> = notes_with(30, 9, None).collect();
+        assert_eq!(a, b);
     }
 }

@@ -66,7 +66,8 @@ fn a_directory_tree_of_text_files_in_path_order_with_relative_ids() {
     std::fs::write(dir.join("b/n3.txt.gz"), gz(b"Right tibia fracture.")).unwrap();
     std::fs::write(dir.join("b/bad.txt"), b"caf\xe9 osteomyelitis").unwrap();
     std::fs::write(dir.join("b/ignored.pdf"), b"%PDF").unwrap();
-    let out = docgap(&["scan", s(&dir)], b"");
+    // Every finding, so the note without a code shows its words too.
+    let out = docgap(&["scan", "--findings", "all", s(&dir)], b"");
     assert_eq!(out.status.code(), Some(0));
     let ids: Vec<String> = records(&out)
         .iter()

@@ -239,6 +239,11 @@ pub struct Options {
     pub format: Format,
     /// Stop after writing the first error record (`--strict`).
     pub strict: bool,
+    /// Which findings each record carries (`--findings`). Unless
+    /// [`output::Findings::All`], notes go through the first tier
+    /// ([`Analyzer::analyze_screened`]): the same codes and flags, and a
+    /// note that yields none carries no findings either way.
+    pub findings: output::Findings,
 }
 
 impl Default for Options {
@@ -248,6 +253,7 @@ impl Default for Options {
             chunk_bytes: 8 << 20,
             format: Format::Jsonl,
             strict: false,
+            findings: output::Findings::Cited,
         }
     }
 }
@@ -339,12 +345,29 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Analyses one item into its output line.
+/// Analyses one item into its output line, as `docgap scan` does by
+/// default (cited findings).
 pub fn render(analyzer: &Analyzer, item: &Item, out: &mut Vec<u8>) {
-    render_as(analyzer, item, Format::Jsonl, out);
+    render_with(analyzer, item, output::Findings::Cited, out);
 }
 
-fn render_as(analyzer: &Analyzer, item: &Item, format: Format, out: &mut Vec<u8>) -> Tally {
+/// Analyses one item into its JSON line with the findings `findings` says.
+pub fn render_with(
+    analyzer: &Analyzer,
+    item: &Item,
+    findings: output::Findings,
+    out: &mut Vec<u8>,
+) {
+    render_as(analyzer, item, Format::Jsonl, findings, out);
+}
+
+fn render_as(
+    analyzer: &Analyzer,
+    item: &Item,
+    format: Format,
+    findings: output::Findings,
+    out: &mut Vec<u8>,
+) -> Tally {
     let error = |out: &mut Vec<u8>, id: Option<&str>, message: &str| {
         match format {
             Format::Jsonl => output::write_error(out, id, &item.location, message),
@@ -359,7 +382,12 @@ fn render_as(analyzer: &Analyzer, item: &Item, format: Format, out: &mut Vec<u8>
         Ok(note) => {
             // A bug in the analysis must cost one record, not the run.
             let analysed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                analyzer.analyze_with_claim(&note.text, note.assigned_codes.as_deref())
+                let claim = note.assigned_codes.as_deref();
+                if findings == output::Findings::All {
+                    analyzer.analyze_with_claim(&note.text, claim)
+                } else {
+                    analyzer.analyze_screened(&note.text, claim)
+                }
             }));
             let analysis = match analysed {
                 Ok(a) => a,
@@ -373,10 +401,23 @@ fn render_as(analyzer: &Analyzer, item: &Item, format: Format, out: &mut Vec<u8>
             };
             let at = (!note.warnings.is_empty()).then_some(item.location.as_str());
             match format {
-                Format::Jsonl => {
-                    output::write_result(out, &note.id, at, &note.text, &analysis, &note.warnings)
+                Format::Jsonl => output::write_result_with(
+                    out,
+                    &note.id,
+                    at,
+                    &note.text,
+                    &analysis,
+                    &note.warnings,
+                    findings,
+                ),
+                // n_findings counts the findings JSON would carry.
+                Format::Csv if findings == output::Findings::All => {
+                    table::write_result(out, &note.id, at, &analysis, &note.warnings)
                 }
-                Format::Csv => table::write_result(out, &note.id, at, &analysis, &note.warnings),
+                Format::Csv => {
+                    let cited = output::cited(&analysis);
+                    table::write_result(out, &note.id, at, &cited, &note.warnings)
+                }
             }
             Tally {
                 flags: analysis.flags.iter().map(|f| f.id).collect(),
@@ -460,7 +501,13 @@ where
                         .with_max_len(4)
                         .map(|item| {
                             let mut line = Vec::new();
-                            let tally = render_as(analyzer, item, options.format, &mut line);
+                            let tally = render_as(
+                                analyzer,
+                                item,
+                                options.format,
+                                options.findings,
+                                &mut line,
+                            );
                             (line, tally)
                         })
                         .collect::<Vec<_>>()
@@ -523,6 +570,7 @@ mod tests {
             chunk_bytes: 100,
             format: Format::Jsonl,
             strict: false,
+            findings: output::Findings::Cited,
         };
         let mut out = Vec::new();
         let totals = run_with(

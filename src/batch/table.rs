@@ -3,7 +3,8 @@
 //!
 //! Columns, after the [`HEADER`] row: `id`; `codes` and `flags`, each
 //! `;`-separated in the order of the JSON result; `n_codes`, `n_flags`,
-//! `n_findings` (evidence-map entries), `n_warnings`; `error`, empty for
+//! `n_findings` (the findings the JSON record would carry: those cited by
+//! default, every one with `--findings all`), `n_warnings`; `error`, empty for
 //! an analysed note and `location: message` for a record that could not be
 //! read (its other columns then empty); `warnings`, one `location:
 //! warning` line per warning. Quoting follows RFC 4180.

@@ -50,9 +50,16 @@ pub struct Args {
     /// Longest note analysed, in bytes (K, M or G suffixes, powers of 1024; 0: no limit). A longer note is cut at a character boundary and analysed with a warning; its spans refer to the kept text.
     #[arg(long, default_value = "64M", value_name = "BYTES", value_parser = parse_bytes)]
     max_note_bytes: usize,
+    /// Findings in each JSON record: cited (those its codes and flags cite, with the sites and specimens they link to; a note with neither carries none), all (every finding of the note: much larger output, and every note goes through the whole pipeline), none (codes and flags only, no evidence indices).
+    #[arg(long, default_value = "cited", value_name = "WHICH", value_parser = parse_findings)]
+    findings: docgap::output::Findings,
     /// Records per chunk: the unit of parallel work and of memory.
     #[arg(long, default_value_t = 1024, value_name = "N", hide = true)]
     chunk: usize,
+}
+
+fn parse_findings(s: &str) -> Result<docgap::output::Findings, String> {
+    s.parse()
 }
 
 fn parse_input_format(s: &str) -> Result<InputFormat, String> {
@@ -122,6 +129,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         chunk_records: args.chunk.max(1),
         format,
         strict: args.strict,
+        findings: args.findings,
         ..Options::default()
     };
     let bar = progress_bar(total_size);

@@ -19,6 +19,14 @@
 //!  "assigned_codes": ["M86.9"]}
 //! ```
 //!
+//! Which findings a record carries is chosen by [`Findings`] (`docgap scan
+//! --findings`): by default those cited by its codes and flags, and the
+//! sites, specimens and sides they link to ([`Findings::Cited`], the
+//! evidence behind every decision; a note with no code and no flag carries
+//! none); `all` gives every finding of the note; `none` leaves out
+//! `findings` and every `evidence` array. Sizes measured on MTSamples
+//! replicated and on synthetic notes are in the README.
+//!
 //! `evidence` holds indices into `findings`; `start`/`end` are byte offsets
 //! into the note text as analysed (after lossy UTF-8 decoding or
 //! truncation, when a warning says so). A note analysed with a caveat
@@ -34,6 +42,100 @@ use crate::lexicon::Value;
 
 /// Version of the wire format; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// Which findings a result record carries (`scan --findings`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Findings {
+    /// The findings cited by the codes and flags, with the sites,
+    /// specimens and sides they link to, renumbered in note order.
+    #[default]
+    Cited,
+    /// Every finding of the note.
+    All,
+    /// No `findings` and no `evidence` arrays: codes and flags only.
+    None,
+}
+
+impl std::str::FromStr for Findings {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Findings, String> {
+        match s {
+            "cited" => Ok(Findings::Cited),
+            "all" => Ok(Findings::All),
+            "none" => Ok(Findings::None),
+            _ => Err(format!("{s:?} is not a findings mode (cited, all or none)")),
+        }
+    }
+}
+
+/// The analysis with only the findings its codes and flags cite (and the
+/// sites, specimens and sides those link to), renumbered in note order,
+/// every index remapped. Sentences and the claim are kept.
+pub fn cited(analysis: &Analysis) -> Analysis {
+    let findings = &analysis.evidence.findings;
+    let mut keep = vec![false; findings.len()];
+    let mut todo: Vec<u32> = analysis
+        .codes
+        .iter()
+        .flat_map(|c| c.evidence.iter().copied())
+        .chain(
+            analysis
+                .flags
+                .iter()
+                .flat_map(|f| f.evidence.iter().copied()),
+        )
+        .collect();
+    while let Some(i) = todo.pop() {
+        let Some(f) = findings.get(i as usize) else {
+            continue;
+        };
+        if std::mem::replace(&mut keep[i as usize], true) {
+            continue;
+        }
+        todo.extend([f.site, f.specimen, f.side_from].into_iter().flatten());
+    }
+    let mut new_index = vec![u32::MAX; findings.len()];
+    let mut kept = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        if keep[i] {
+            new_index[i] = kept.len() as u32;
+            kept.push(f.clone());
+        }
+    }
+    let map = |i: u32| new_index[i as usize];
+    let map_all = |v: &[u32]| -> Vec<u32> {
+        v.iter()
+            .filter(|&&i| (i as usize) < findings.len())
+            .map(|&i| map(i))
+            .collect()
+    };
+    for f in &mut kept {
+        f.site = f.site.map(map);
+        f.specimen = f.specimen.map(map);
+        f.side_from = f.side_from.map(map);
+    }
+    Analysis {
+        codes: analysis
+            .codes
+            .iter()
+            .map(|c| crate::CodeSuggestion {
+                evidence: map_all(&c.evidence),
+                ..c.clone()
+            })
+            .collect(),
+        flags: analysis
+            .flags
+            .iter()
+            .map(|f| crate::rules::Flag {
+                evidence: map_all(&f.evidence),
+                ..f.clone()
+            })
+            .collect(),
+        evidence: crate::evidence::EvidenceMap { findings: kept },
+        sentences: analysis.sentences.clone(),
+        assigned_codes: analysis.assigned_codes.clone(),
+    }
+}
 
 /// The sentence a flag points at: that of its first evidence finding.
 pub fn flag_sentence(analysis: &Analysis, evidence: &[u32]) -> Option<crate::Span> {
@@ -59,6 +161,64 @@ pub fn write_result(
     analysis: &Analysis,
     warnings: &[String],
 ) {
+    write_record(out, id, location, text, analysis, warnings, true);
+}
+
+/// [`write_result`] carrying the findings `findings` says: with
+/// [`Findings::Cited`] the record is that of [`cited`]`(analysis)`.
+pub fn write_result_with(
+    out: &mut Vec<u8>,
+    id: &str,
+    location: Option<&str>,
+    text: &str,
+    analysis: &Analysis,
+    warnings: &[String],
+    findings: Findings,
+) {
+    match findings {
+        Findings::All => write_record(out, id, location, text, analysis, warnings, true),
+        Findings::None => write_record(out, id, location, text, analysis, warnings, false),
+        // Nothing cited (nearly every note of a batch): no copy to make.
+        Findings::Cited if analysis.codes.is_empty() && analysis.flags.is_empty() => {
+            let empty = Analysis::default();
+            write_head(out, id, location);
+            write_tail(
+                out,
+                text,
+                &empty,
+                analysis.assigned_codes.as_deref(),
+                warnings,
+                true,
+            );
+        }
+        Findings::Cited => {
+            let c = cited(analysis);
+            write_record(out, id, location, text, &c, warnings, true);
+        }
+    }
+}
+
+fn write_record(
+    out: &mut Vec<u8>,
+    id: &str,
+    location: Option<&str>,
+    text: &str,
+    analysis: &Analysis,
+    warnings: &[String],
+    evidence: bool,
+) {
+    write_head(out, id, location);
+    write_tail(
+        out,
+        text,
+        analysis,
+        analysis.assigned_codes.as_deref(),
+        warnings,
+        evidence,
+    );
+}
+
+fn write_head(out: &mut Vec<u8>, id: &str, location: Option<&str>) {
     out.extend_from_slice(b"{\"schema_version\":");
     number(out, SCHEMA_VERSION as usize);
     out.extend_from_slice(b",\"id\":");
@@ -67,6 +227,17 @@ pub fn write_result(
         out.extend_from_slice(b",\"location\":");
         string(out, location);
     }
+}
+
+/// Codes, flags, findings (when `evidence`), claim and warnings.
+fn write_tail(
+    out: &mut Vec<u8>,
+    text: &str,
+    analysis: &Analysis,
+    assigned_codes: Option<&[String]>,
+    warnings: &[String],
+    evidence: bool,
+) {
     out.extend_from_slice(b",\"codes\":[");
     for (i, c) in analysis.codes.iter().enumerate() {
         comma(out, i);
@@ -76,8 +247,10 @@ pub fn write_result(
         key(out, c.role.as_str());
         out.extend_from_slice(b",\"description\":");
         string(out, c.description);
-        out.extend_from_slice(b",\"evidence\":");
-        numbers(out, &c.evidence);
+        if evidence {
+            out.extend_from_slice(b",\"evidence\":");
+            numbers(out, &c.evidence);
+        }
         out.push(b'}');
     }
     out.extend_from_slice(b"],\"flags\":[");
@@ -87,8 +260,10 @@ pub fn write_result(
         key(out, f.id.as_str());
         out.extend_from_slice(b",\"message\":");
         string(out, &f.message);
-        out.extend_from_slice(b",\"evidence\":");
-        numbers(out, &f.evidence);
+        if evidence {
+            out.extend_from_slice(b",\"evidence\":");
+            numbers(out, &f.evidence);
+        }
         if let Some(s) = flag_sentence(analysis, &f.evidence) {
             out.extend_from_slice(b",\"sentence\":{\"start\":");
             number(out, s.start);
@@ -100,7 +275,31 @@ pub fn write_result(
         }
         out.push(b'}');
     }
-    out.extend_from_slice(b"],\"findings\":[");
+    out.push(b']');
+    if evidence {
+        write_findings(out, text, analysis);
+    }
+    if let Some(codes) = assigned_codes {
+        out.extend_from_slice(b",\"assigned_codes\":[");
+        for (i, c) in codes.iter().enumerate() {
+            comma(out, i);
+            string(out, c);
+        }
+        out.push(b']');
+    }
+    if !warnings.is_empty() {
+        out.extend_from_slice(b",\"warnings\":[");
+        for (i, w) in warnings.iter().enumerate() {
+            comma(out, i);
+            string(out, w);
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+fn write_findings(out: &mut Vec<u8>, text: &str, analysis: &Analysis) {
+    out.extend_from_slice(b",\"findings\":[");
     for (i, f) in analysis.evidence.findings.iter().enumerate() {
         comma(out, i);
         out.extend_from_slice(b"{\"category\":");
@@ -134,23 +333,6 @@ pub fn write_result(
         out.push(b'}');
     }
     out.push(b']');
-    if let Some(codes) = &analysis.assigned_codes {
-        out.extend_from_slice(b",\"assigned_codes\":[");
-        for (i, c) in codes.iter().enumerate() {
-            comma(out, i);
-            string(out, c);
-        }
-        out.push(b']');
-    }
-    if !warnings.is_empty() {
-        out.extend_from_slice(b",\"warnings\":[");
-        for (i, w) in warnings.iter().enumerate() {
-            comma(out, i);
-            string(out, w);
-        }
-        out.push(b']');
-    }
-    out.extend_from_slice(b"}\n");
 }
 
 /// Writes one error record as a JSON line.
@@ -281,7 +463,8 @@ mod tests {
         location: Option<&'a str>,
         codes: Vec<WireCode<'a>>,
         flags: Vec<WireFlag<'a>>,
-        findings: Vec<WireFinding<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        findings: Option<Vec<WireFinding<'a>>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         assigned_codes: Option<&'a [String]>,
         #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -293,14 +476,16 @@ mod tests {
         code: &'a str,
         role: Role,
         description: &'a str,
-        evidence: &'a [u32],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        evidence: Option<&'a [u32]>,
     }
 
     #[derive(Serialize)]
     struct WireFlag<'a> {
         id: FlagId,
         message: &'a str,
-        evidence: &'a [u32],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        evidence: Option<&'a [u32]>,
         #[serde(skip_serializing_if = "Option::is_none")]
         sentence: Option<WireSentence<'a>>,
     }
@@ -350,6 +535,7 @@ mod tests {
         text: &str,
         analysis: &Analysis,
         warnings: &[String],
+        evidence: bool,
     ) -> Vec<u8> {
         let record = Record {
             schema_version: SCHEMA_VERSION,
@@ -362,7 +548,7 @@ mod tests {
                     code: &c.code,
                     role: c.role,
                     description: c.description,
-                    evidence: &c.evidence,
+                    evidence: evidence.then_some(&c.evidence[..]),
                 })
                 .collect(),
             flags: analysis
@@ -371,7 +557,7 @@ mod tests {
                 .map(|f| WireFlag {
                     id: f.id,
                     message: &f.message,
-                    evidence: &f.evidence,
+                    evidence: evidence.then_some(&f.evidence[..]),
                     sentence: flag_sentence(analysis, &f.evidence).map(|s| WireSentence {
                         start: s.start,
                         end: s.end,
@@ -379,24 +565,26 @@ mod tests {
                     }),
                 })
                 .collect(),
-            findings: analysis
-                .evidence
-                .findings
-                .iter()
-                .map(|f| WireFinding {
-                    category: f.category,
-                    value: &f.value,
-                    text: &text[f.span.range()],
-                    start: f.span.start,
-                    end: f.span.end,
-                    sentence: f.sentence,
-                    section: f.section,
-                    assertion: f.assertion,
-                    side: f.side,
-                    site: f.site,
-                    specimen: f.specimen,
-                })
-                .collect(),
+            findings: evidence.then(|| {
+                analysis
+                    .evidence
+                    .findings
+                    .iter()
+                    .map(|f| WireFinding {
+                        category: f.category,
+                        value: &f.value,
+                        text: &text[f.span.range()],
+                        start: f.span.start,
+                        end: f.span.end,
+                        sentence: f.sentence,
+                        section: f.section,
+                        assertion: f.assertion,
+                        side: f.side,
+                        site: f.site,
+                        specimen: f.specimen,
+                    })
+                    .collect()
+            }),
             assigned_codes: analysis.assigned_codes.as_deref(),
             warnings,
         };
@@ -461,14 +649,76 @@ mod tests {
             let id = format!("note-{i}\u{e9}\"");
             let mut out = Vec::new();
             write_result(&mut out, &id, location, text, &a, &warnings);
-            let expected = reference(&id, location, text, &a, &warnings);
+            let expected = reference(&id, location, text, &a, &warnings, true);
             assert_eq!(
                 String::from_utf8(out).unwrap(),
                 String::from_utf8(expected).unwrap(),
                 "note {i}"
             );
+            for (mode, pruned, evidence) in [
+                (Findings::All, a.clone(), true),
+                (Findings::Cited, cited(&a), true),
+                (Findings::None, a.clone(), false),
+            ] {
+                let mut out = Vec::new();
+                write_result_with(&mut out, &id, location, text, &a, &warnings, mode);
+                let expected = reference(&id, location, text, &pruned, &warnings, evidence);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    String::from_utf8(expected).unwrap(),
+                    "note {i}, {mode:?}"
+                );
+            }
         }
         assert!(with_codes > 50, "{with_codes} notes with codes");
+    }
+
+    /// The cited map keeps every finding a code or flag points at, and the
+    /// sites and specimens those link to, under new indices that point at
+    /// the same words; nothing else.
+    #[test]
+    fn cited_findings_are_the_evidence_renumbered() {
+        let analyzer = Analyzer::new();
+        let mut pruned_some = 0;
+        for (text, assigned) in notes() {
+            let a = analyzer.analyze_with_claim(&text, assigned.as_deref());
+            let c = cited(&a);
+            let surface = |an: &Analysis, i: u32| {
+                let f = &an.evidence.findings[i as usize];
+                (f.span, f.category, f.value.clone())
+            };
+            for (full, small) in a.codes.iter().zip(&c.codes) {
+                assert_eq!(full.code, small.code);
+                let before: Vec<_> = full.evidence.iter().map(|&i| surface(&a, i)).collect();
+                let after: Vec<_> = small.evidence.iter().map(|&i| surface(&c, i)).collect();
+                assert_eq!(before, after, "{text}");
+            }
+            for (full, small) in a.flags.iter().zip(&c.flags) {
+                let before: Vec<_> = full.evidence.iter().map(|&i| surface(&a, i)).collect();
+                let after: Vec<_> = small.evidence.iter().map(|&i| surface(&c, i)).collect();
+                assert_eq!(before, after, "{text}");
+                assert_eq!(
+                    flag_sentence(&a, &full.evidence),
+                    flag_sentence(&c, &small.evidence)
+                );
+            }
+            for f in &c.evidence.findings {
+                for link in [f.site, f.specimen, f.side_from].into_iter().flatten() {
+                    assert!((link as usize) < c.evidence.findings.len());
+                }
+                assert!(
+                    a.evidence.findings.contains(f)
+                        || f.site.is_some()
+                        || f.specimen.is_some()
+                        || f.side_from.is_some()
+                );
+            }
+            if a.codes.is_empty() && a.flags.is_empty() {
+                assert!(c.evidence.findings.is_empty());
+            }
+            pruned_some += usize::from(c.evidence.findings.len() < a.evidence.findings.len());
+        }
+        assert!(pruned_some > 100, "{pruned_some}");
     }
 
     #[test]

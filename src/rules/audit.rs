@@ -10,14 +10,21 @@ use crate::icd::normalize_code;
 use regex::Regex;
 use std::sync::OnceLock;
 
+/// The code categories read as a claim from note text: those the rules
+/// reason about (and diabetes, often written beside them).
+pub const CLAIM_FAMILIES: &[&str] = &[
+    "M86", "M46", "M89", "M27", "B95", "B96", "B97", "D57", "A02", "A54", "B67", "H05", "H70",
+    "E10", "E11",
+];
+
 fn code_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        // Only the categories the rules reason about (and diabetes, often
-        // written beside them): a literal prefix keeps the scan fast.
-        Regex::new(
-            r"\b(?:M86|M46|M89|M27|B9[567]|D57|A02|A54|B67|H05|H70|E1[01])(?:\.?[0-9X][0-9A-Z]{0,3})?\b",
-        )
+        // A literal prefix keeps the scan fast.
+        Regex::new(&format!(
+            r"\b(?:{})(?:\.?[0-9X][0-9A-Z]{{0,3}})?\b",
+            CLAIM_FAMILIES.join("|")
+        ))
         .expect("valid code regex")
     })
 }
@@ -41,8 +48,16 @@ pub fn assigned_from_text(text: &str) -> Vec<String> {
     out
 }
 
+/// The claim families this audit flags on a note that documents no bone
+/// infection: an M86 code is then "not supported"; every other audit flag
+/// needs a code the note supports. The batch's first tier
+/// ([`crate::prefilter`]) looks for exactly these in the text and the
+/// claim, so a family that may be flagged without a diagnosis must be
+/// listed here.
+pub const FLAGGED_WITHOUT_DIAGNOSIS: &[&str] = &["M86"];
+
 fn is_m86_family(code: &str) -> bool {
-    code.starts_with("M86")
+    code.starts_with(FLAGGED_WITHOUT_DIAGNOSIS[0])
 }
 
 fn is_organism(code: &str) -> bool {

@@ -4,11 +4,18 @@
 //! brief); section numbers are cited where a rule is applied. The rules read
 //! only the evidence map, never the text, so each code and flag carries the
 //! findings that caused it.
+//!
+//! The batch's first tier ([`crate::prefilter`]) relies on one fact of
+//! these rules: a note without an affirmed `condition` finding gets a code
+//! or flag only from the audit of a claim holding a
+//! [`FLAGGED_WITHOUT_DIAGNOSIS`] code (an M86 code "not supported"). A
+//! rule that codes or flags anything else must widen the tier's anchors
+//! (`tests/prefilter.rs` runs every corpus both ways).
 
 mod audit;
 mod codes;
 
-pub use audit::assigned_from_text;
+pub use audit::{assigned_from_text, CLAIM_FAMILIES, FLAGGED_WITHOUT_DIAGNOSIS};
 
 use crate::evidence::{EvidenceMap, Finding};
 use crate::fxhash::FxHashSet;
