@@ -227,9 +227,9 @@ fn random_notes_built_from_the_lexicon_agree() {
     assert!(cleared > 300 && yielding > 300, "{cleared} {yielding}");
 }
 
-/// Shorthand added to `condition.tsv` (here through an override
-/// directory, as a site would) is searched for without a code change, on
-/// word boundaries only, so "om" inside "from" clears.
+/// A term added to `condition.tsv` (here through an override directory, as
+/// a site would) is searched for without a code change, on word boundaries
+/// only, so "zq" inside "zqx" clears.
 #[test]
 fn anchors_follow_the_lexicon() {
     let dir = std::env::temp_dir().join(format!("docgap-prefilter-{}", std::process::id()));
@@ -240,7 +240,7 @@ fn anchors_follow_the_lexicon() {
         .filter(|l| !l.trim().is_empty())
         .partition(|l| l.starts_with('#'));
     let mut rows: Vec<String> = rows.into_iter().map(str::to_string).collect();
-    rows.push("OM\tosteomyelitis".to_string());
+    rows.push("ZQ\tosteomyelitis".to_string());
     rows.push("zz bone rot\tosteomyelitis".to_string());
     rows.sort_by_key(|r| r.split('\t').next().unwrap().to_ascii_lowercase());
     let file = format!("{}\n{}\n", comments.join("\n"), rows.join("\n"));
@@ -250,7 +250,7 @@ fn anchors_follow_the_lexicon() {
 
     let tier = analyzer.prefilter();
     for yes in [
-        "Assessment: chronic OM of the left tibia.",
+        "Assessment: chronic ZQ of the left tibia.",
         "Assessment: acute zz  BONE\u{a0}rot, right femur.",
     ] {
         assert!(tier.may_yield(yes, None), "{yes:?}");
@@ -262,14 +262,20 @@ fn anchors_follow_the_lexicon() {
         );
     }
     for no in [
-        "Came from some room; bone rot zz.",
+        "Came from a zqx room; bone rot zz.",
         "zz bone rotten",
         "Assessment: chronic osteoarthritis.",
     ] {
         assert!(!tier.may_yield(no, None), "{no:?}");
     }
-    // The shipped lexicon does not know the shorthand.
-    assert!(!Analyzer::new()
+    // The shipped lexicon does not know the invented term, but does know
+    // the real shorthand "OM" ("om" inside "from" still clears).
+    let shipped = Analyzer::new();
+    assert!(!shipped
+        .prefilter()
+        .may_yield("Assessment: chronic ZQ of the left tibia.", None));
+    assert!(shipped
         .prefilter()
         .may_yield("Assessment: chronic OM of the left tibia.", None));
+    assert!(!shipped.prefilter().may_yield("Came from some room.", None));
 }
