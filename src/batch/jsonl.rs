@@ -47,7 +47,7 @@ impl Default for Fields {
 /// The fields of one line, before their types are checked.
 #[derive(Default)]
 struct Raw<'a> {
-    id: Option<Value>,
+    id: Option<&'a RawValue>,
     text: Option<&'a RawValue>,
     codes: Option<Value>,
 }
@@ -102,28 +102,21 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
         let mut raw = Raw::default();
         while let Some(roles) = map.next_key_seed(KeySeed(self.0))? {
-            if roles.text {
+            if roles.text || roles.id {
+                // Raw, so a numeric id keeps the digits as written.
                 let v: &'de RawValue = map.next_value()?;
-                if roles.id || roles.codes {
+                if roles.codes {
                     let value: Value = serde_json::from_str(v.get()).map_err(de::Error::custom)?;
-                    if roles.id {
-                        raw.id = Some(value.clone());
-                    }
-                    if roles.codes {
-                        raw.codes = Some(value);
-                    }
-                }
-                raw.text = Some(v);
-            } else if roles.id || roles.codes {
-                let value: Value = map.next_value()?;
-                if roles.id && roles.codes {
-                    raw.codes = Some(value.clone());
-                }
-                if roles.id {
-                    raw.id = Some(value);
-                } else {
                     raw.codes = Some(value);
                 }
+                if roles.id {
+                    raw.id = Some(v);
+                }
+                if roles.text {
+                    raw.text = Some(v);
+                }
+            } else if roles.codes {
+                raw.codes = Some(map.next_value()?);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -195,16 +188,19 @@ fn note(
     max_note_bytes: usize,
     mut warnings: Vec<String>,
 ) -> Result<Note, ReadError> {
-    let id = match raw.id {
-        Some(Value::String(s)) => s,
-        Some(Value::Number(n)) => n.to_string(),
+    let id = match raw.id.map(RawValue::get) {
+        // The number as written: `1e2` stays `1e2`, and two 30-digit ids
+        // never meet in one float.
+        Some(json) if matches!(json.as_bytes()[0], b'-' | b'0'..=b'9') => json.to_string(),
+        Some(json) if json.starts_with('"') => serde_json::from_str::<String>(json)
+            .unwrap_or_else(|_| unescape(&json[1..json.len() - 1], usize::MAX).text),
         Some(other) => {
             return Err(ReadError {
                 id: None,
                 message: format!(
                     "field {:?} must be a string or number, found {}",
                     fields.id,
-                    kind(&other)
+                    raw_kind(other)
                 ),
             })
         }
