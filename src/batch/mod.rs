@@ -48,6 +48,7 @@ pub mod csv;
 pub mod dir;
 pub mod fhir;
 pub mod jsonl;
+pub mod line;
 pub mod source;
 pub mod table;
 
