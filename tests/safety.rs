@@ -267,3 +267,147 @@ fn symlinks_out_of_a_scanned_tree_are_not_followed() {
     let o = run(&["scan", "--follow", s(&tree)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+// 3 and 4. Memory follows --max-note-bytes whatever the input.
+
+/// Writes `parts` gzip'd to `path`, each part a byte repeated or bytes
+/// as they are, streamed so no part is ever whole in memory.
+fn gz_file(path: &Path, parts: &[(&[u8], usize)]) {
+    use std::io::Write;
+    let f = std::fs::File::create(path).unwrap();
+    let mut e =
+        flate2::write::GzEncoder::new(std::io::BufWriter::new(f), flate2::Compression::fast());
+    for (bytes, times) in parts {
+        if bytes.len() == 1 {
+            let block = vec![bytes[0]; 1 << 20];
+            let mut left = *times;
+            while left > 0 {
+                let n = left.min(block.len());
+                e.write_all(&block[..n]).unwrap();
+                left -= n;
+            }
+        } else {
+            for _ in 0..*times {
+                e.write_all(bytes).unwrap();
+            }
+        }
+    }
+    e.finish().unwrap().flush().unwrap();
+}
+
+#[test]
+fn hostile_inputs_scan_in_bounded_memory_and_the_good_records_around_them_come_out() {
+    let dir = scratch("hostile");
+    let good1 = format!("{}\n", json!({"id": "good-1", "text": NOTE}));
+    let good2 = format!("{}\n", json!({"id": "good-2", "text": NOTE}));
+    let csv_row1 = format!("\ngood-1,\"{NOTE}\"\nhuge,\"");
+    let csv_row2 = format!("\"\ngood-2,\"{NOTE}\"\n");
+    let cases: Vec<(&str, Vec<(&[u8], usize)>)> = vec![
+        // A gzip bomb: 1 GiB of NULs as one line between good records.
+        (
+            "bomb.jsonl.gz",
+            vec![
+                (good1.as_bytes(), 1),
+                (b"\0", 1 << 30),
+                (b"\n", 1),
+                (good2.as_bytes(), 1),
+            ],
+        ),
+        // 64 MiB of raw NULs inside a JSON string.
+        (
+            "nul.jsonl.gz",
+            vec![
+                (good1.as_bytes(), 1),
+                (b"{\"id\": \"nul\", \"text\": \"", 1),
+                (b"\0", 64 << 20),
+                (b"\"}\n", 1),
+                (good2.as_bytes(), 1),
+            ],
+        ),
+        // A 256 MiB CSV header cell, and a 64 MiB quoted text cell.
+        (
+            "header.csv.gz",
+            vec![
+                (b"id,text,", 1),
+                (b"a", 256 << 20),
+                (csv_row1.as_bytes(), 1),
+                (b"x", 64 << 20),
+                (csv_row2.as_bytes(), 1),
+            ],
+        ),
+        // 16 MiB of "R/L ": a side finding every two bytes.
+        (
+            "rl.jsonl.gz",
+            vec![
+                (good1.as_bytes(), 1),
+                (b"{\"id\": \"rl\", \"text\": \"Osteomyelitis. ", 1),
+                (b"R/L ", 4 << 20),
+                (b"\"}\n", 1),
+                (good2.as_bytes(), 1),
+            ],
+        ),
+    ];
+    for (name, parts) in &cases {
+        let path = dir.join(name);
+        gz_file(&path, parts);
+        // 512 MiB of address space: each input above needs more than that
+        // when a line, a string or a cell is held whole.
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 524288 && exec '{}' scan --jobs 2 --max-note-bytes 1M '{}'",
+                env!("CARGO_BIN_EXE_docgap"),
+                s(&path)
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            matches!(o.status.code(), Some(0 | 2)),
+            "{name}: {:?} {}",
+            o.status,
+            stderr(&o)
+        );
+        let recs = records(&o);
+        assert_eq!(recs.len(), 3, "{name}: one record per record");
+        assert_eq!(recs[0]["id"], "good-1", "{name}");
+        assert_eq!(recs[2]["id"], "good-2", "{name}");
+        for r in [&recs[0], &recs[2]] {
+            assert_eq!(r["codes"][0]["code"], "M86.552", "{name}");
+        }
+        let mid = &recs[1];
+        let said = mid["warnings"].to_string() + &mid["error"].to_string();
+        let want = match *name {
+            "bomb.jsonl.gz" => "runs past",
+            "rl.jsonl.gz" => "findings, over the limit",
+            _ => "over the limit of 1048576 bytes",
+        };
+        assert!(said.contains(want), "{name}: {said}");
+        if let Some(findings) = mid["findings"].as_array() {
+            // Cut findings are renumbered: every index still points at one.
+            let n = findings.len() as u64;
+            for e in mid["codes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(mid["flags"].as_array().unwrap())
+            {
+                assert!(e["evidence"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|i| i.as_u64().unwrap() < n));
+            }
+            for f in findings {
+                assert!(f["site"].as_u64().is_none_or(|i| i < n));
+            }
+        }
+        let longest = o
+            .stdout
+            .split(|&b| b == b'\n')
+            .map(<[u8]>::len)
+            .max()
+            .unwrap();
+        assert!(longest < 4 << 20, "{name}: a {longest}-byte output line");
+        std::fs::remove_file(&path).unwrap();
+    }
+}

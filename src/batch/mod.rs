@@ -44,6 +44,7 @@
 //! as a PDF pasted whole arrives) peaked at 216 MB with the default 64 MiB
 //! limit, 339 MB with the limit raised to 1 GiB.
 
+pub mod cap;
 pub mod csv;
 pub mod dir;
 pub mod fhir;
@@ -259,6 +260,7 @@ struct Tally {
     flags: Vec<FlagId>,
     codes: Vec<String>,
     error: bool,
+    warned: bool,
 }
 
 /// The checks every reader's notes share, made in input order: an empty
@@ -362,7 +364,7 @@ fn render_as(analyzer: &Analyzer, item: &Item, format: Format, out: &mut Vec<u8>
             let analysed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 analyzer.analyze_with_claim(&note.text, note.assigned_codes.as_deref())
             }));
-            let analysis = match analysed {
+            let mut analysis = match analysed {
                 Ok(a) => a,
                 Err(panic) => {
                     let message = format!(
@@ -372,17 +374,31 @@ fn render_as(analyzer: &Analyzer, item: &Item, format: Format, out: &mut Vec<u8>
                     return error(out, Some(&note.id), &message);
                 }
             };
-            let at = (!note.warnings.is_empty()).then_some(item.location.as_str());
+            // What one record may hold: cut with a warning (see [`cap`]).
+            let mut capped = Vec::new();
+            cap::cap(&mut analysis, &note.text, &mut capped);
+            let warnings: std::borrow::Cow<[String]> = if capped.is_empty() {
+                note.warnings.as_slice().into()
+            } else {
+                note.warnings
+                    .iter()
+                    .cloned()
+                    .chain(capped)
+                    .collect::<Vec<_>>()
+                    .into()
+            };
+            let at = (!warnings.is_empty()).then_some(item.location.as_str());
             match format {
                 Format::Jsonl => {
-                    output::write_result(out, &note.id, at, &note.text, &analysis, &note.warnings)
+                    output::write_result(out, &note.id, at, &note.text, &analysis, &warnings)
                 }
-                Format::Csv => table::write_result(out, &note.id, at, &analysis, &note.warnings),
+                Format::Csv => table::write_result(out, &note.id, at, &analysis, &warnings),
             }
             Tally {
                 flags: analysis.flags.iter().map(|f| f.id).collect(),
                 codes: analysis.codes.into_iter().map(|c| c.code).collect(),
                 error: false,
+                warned: !warnings.is_empty(),
             }
         }
         Err(e) => error(out, e.id.as_deref(), &e.message),
@@ -475,7 +491,7 @@ where
                 totals.errors += 1;
             } else if let Ok(n) = &item.note {
                 totals.bytes += n.text.len() as u64;
-                totals.warned += u64::from(!n.warnings.is_empty());
+                totals.warned += u64::from(tally.warned);
             }
             for f in tally.flags {
                 *totals.flags.entry(f).or_default() += 1;
