@@ -411,3 +411,53 @@ fn hostile_inputs_scan_in_bounded_memory_and_the_good_records_around_them_come_o
         std::fs::remove_file(&path).unwrap();
     }
 }
+
+// 8. Lexicon overrides: regular UTF-8 files, never silently empty.
+
+#[test]
+fn lexicon_overrides_must_be_regular_utf8_files_that_keep_their_category() {
+    let dir = scratch("lexicons");
+    let run_with = |lex: &Path| docgap(&["--lexicons", s(lex), "scan"], jsonl(&["a"]));
+    // An empty condition.tsv would turn detection off: an error.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("condition.tsv"), "# nothing\n").unwrap();
+    let o = run_with(&empty);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("condition.tsv:1: no entries"),
+        "{}",
+        stderr(&o)
+    );
+    // Unless it says so.
+    std::fs::write(empty.join("condition.tsv"), "# allow-empty\n").unwrap();
+    let o = run_with(&empty);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(records(&o)[0]["codes"].as_array().unwrap().len(), 0);
+    // Not UTF-8: the line is named.
+    let latin = dir.join("latin");
+    std::fs::create_dir_all(&latin).unwrap();
+    std::fs::write(
+        latin.join("side.tsv"),
+        b"# sides\nleft\tleft\nr\xe9ght\tright\n",
+    )
+    .unwrap();
+    let o = run_with(&latin);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("side.tsv:3: not valid UTF-8 (byte 2 of the line)"),
+        "{}",
+        stderr(&o)
+    );
+    // A FIFO is refused, not read forever.
+    let fifo = dir.join("fifo");
+    std::fs::create_dir_all(&fifo).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(fifo.join("side.tsv"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let o = run_with(&fifo);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+}

@@ -306,9 +306,15 @@ impl Checks {
             }
         };
         if !self.seen.insert(id_hash(&note.id)) {
+            // Quoted short: a huge id must not be copied into a warning.
+            let shown = &note.id[..floor_char_boundary(&note.id, 256)];
+            let more = if shown.len() < note.id.len() {
+                format!(" (first 256 of {} bytes)", note.id.len())
+            } else {
+                String::new()
+            };
             note.warnings.push(format!(
-                "duplicate id {:?}: an earlier record of this run has the same id",
-                note.id
+                "duplicate id {shown:?}{more}: an earlier record of this run has the same id"
             ));
         }
         if note.id.is_empty() {
