@@ -461,3 +461,49 @@ fn lexicon_overrides_must_be_regular_utf8_files_that_keep_their_category() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
 }
+
+// 8. UTF-16 and UTF-32 with a byte-order mark are decoded.
+
+fn utf16le(text: &str) -> Vec<u8> {
+    [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect()
+}
+
+fn utf32be(text: &str) -> Vec<u8> {
+    [0, 0, 0xFE, 0xFF]
+        .into_iter()
+        .chain(text.chars().flat_map(|c| (c as u32).to_be_bytes()))
+        .collect()
+}
+
+#[test]
+fn utf16_and_utf32_inputs_with_a_bom_are_decoded() {
+    let dir = scratch("unicode");
+    let text = String::from_utf8(jsonl(&["a", "b"])).unwrap();
+    std::fs::write(dir.join("n16.jsonl"), utf16le(&text)).unwrap();
+    std::fs::write(dir.join("n32.jsonl.gz"), gz(&utf32be(&text))).unwrap();
+    std::fs::write(
+        dir.join("n.csv"),
+        utf16le(&format!("id,text\nc,\"{NOTE}\"\n")),
+    )
+    .unwrap();
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("d.txt"), utf32be(NOTE)).unwrap();
+    let o = run(&[
+        "scan",
+        s(&dir.join("n16.jsonl")),
+        s(&dir.join("n32.jsonl.gz")),
+        s(&dir.join("n.csv")),
+        s(&tree),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let recs = records(&o);
+    let ids: Vec<&str> = recs.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a", "b", "a", "b", "c", "d.txt"]);
+    for r in &recs {
+        assert_eq!(r["codes"][0]["code"], "M86.552", "{r}");
+    }
+}

@@ -165,7 +165,7 @@ fn read_file(root: &Path, path: &Path, counter: &Arc<AtomicU64>, max: usize) -> 
     }
     let gz = is_gz(path);
     let read = std::fs::File::open(path).and_then(|f| {
-        let mut r = decoder(Counted::new(f, counter.clone()), gz);
+        let mut r = super::unicode::Unicode::new(decoder(Counted::new(f, counter.clone()), gz));
         read_note(&mut r, max, (!gz).then_some(meta.len()))
     });
     match read {

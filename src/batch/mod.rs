@@ -52,6 +52,7 @@ pub mod jsonl;
 pub mod line;
 pub mod source;
 pub mod table;
+pub mod unicode;
 
 use crate::output;
 use crate::rules::FlagId;

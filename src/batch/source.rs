@@ -15,7 +15,9 @@
 //! decompressed when it starts with the gzip magic bytes. A gzip stream
 //! that is cut short or corrupt ends that input with one error record at
 //! the record being read, saying so; the records before it stand, and
-//! byte offsets in locations count decompressed bytes.
+//! byte offsets in locations count decompressed bytes. Text in UTF-16 or
+//! UTF-32 with a byte-order mark is decoded to UTF-8 (see
+//! [`super::unicode`]); its offsets count bytes of the UTF-8.
 
 use super::{csv, dir, fhir, jsonl, Item};
 use std::io::{BufRead, BufReader, Read};
@@ -213,6 +215,8 @@ pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::R
         let size = file.metadata().ok().map(|m| m.len());
         (decoder(Counted::new(file, counter), is_gz(path)), size)
     };
+    // UTF-16/32 with a byte-order mark is decoded to UTF-8.
+    let reader: Box<dyn BufRead + Send> = Box::new(super::unicode::Unicode::new(reader));
     let fields = config.fields.clone();
     let max = config.max_note_bytes;
     let items: Box<dyn Iterator<Item = Item> + Send> = match format {
