@@ -14,7 +14,8 @@
 //! | truncated | the note was longer than the readers' limit ([`source::Config::max_note_bytes`], `--max-note-bytes`): its first bytes, cut at a character boundary, were analysed; spans refer to them |
 //! | duplicate id | an earlier record of the run had the same id; this one is analysed too |
 //! | empty text | the text is empty or only whitespace: nothing to find |
-//! | ragged CSV row, no final line break, attachments not read | see [`csv`] and [`fhir`] |
+//! | ragged CSV row, no final line break, blank lines, rows merged by a stray quote, attachments not read | see [`csv`] and [`fhir`] |
+//! | findings, citations or a quoted sentence cut | the record would be too big to write: see [`cap`] |
 //!
 //! A note that makes the analysis panic (a bug) yields an error record
 //! saying so rather than ending the run.
@@ -39,10 +40,16 @@
 //!
 //! Two things grow beyond that. The duplicate-id check keeps a 64-bit
 //! hash of every distinct id: 5 million distinct ids peaked at 125 MB
-//! resident (14 MB without the check). And a single huge note is held
-//! whole while read: a 107 MB JSONL line (MTSamples joined into one line,
-//! as a PDF pasted whole arrives) peaked at 216 MB with the default 64 MiB
-//! limit, 339 MB with the limit raised to 1 GiB.
+//! resident (14 MB without the check). And the analysis of one note holds
+//! all its findings (about 120 bytes each): a note that is nothing but
+//! findings (60 MB of "R/L ") peaked at 3.8 GB; what it writes is capped
+//! ([`cap`]).
+//!
+//! No reader holds a record whole: a JSON line streams through
+//! [`line`], a CSV record through the cell caps of [`csv`], a text file is
+//! read up to the limit; each keeps a few times
+//! [`source::Config::max_note_bytes`] at most. A 10 GB line of zeros in a
+//! gzip'd JSONL peaked at 100 MB with the default limit.
 
 pub mod cap;
 pub mod csv;
