@@ -270,6 +270,10 @@ fn symlinks_out_of_a_scanned_tree_are_not_followed() {
 
 // 3 and 4. Memory follows --max-note-bytes whatever the input.
 
+/// A file's content as parts: bytes and how many times (a one-byte part
+/// is a run of that byte).
+type Parts<'a> = Vec<(&'a [u8], usize)>;
+
 /// Writes `parts` gzip'd to `path`, each part a byte repeated or bytes
 /// as they are, streamed so no part is ever whole in memory.
 fn gz_file(path: &Path, parts: &[(&[u8], usize)]) {
@@ -302,7 +306,7 @@ fn hostile_inputs_scan_in_bounded_memory_and_the_good_records_around_them_come_o
     let good2 = format!("{}\n", json!({"id": "good-2", "text": NOTE}));
     let csv_row1 = format!("\ngood-1,\"{NOTE}\"\nhuge,\"");
     let csv_row2 = format!("\"\ngood-2,\"{NOTE}\"\n");
-    let cases: Vec<(&str, Vec<(&[u8], usize)>)> = vec![
+    let cases: Vec<(&str, Parts)> = vec![
         // A gzip bomb: 1 GiB of NULs as one line between good records.
         (
             "bomb.jsonl.gz",

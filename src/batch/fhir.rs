@@ -120,12 +120,15 @@ struct Base<'a> {
 
 impl Base<'_> {
     /// Bytes of the whole base64 text of `data`, when the reader cut it.
-    fn cut_len(&self, data: &Cow<'_, str>) -> Option<u64> {
-        let Cow::Borrowed(s) = data else { return None };
+    fn cut_len(&self, data: &str) -> Option<u64> {
         if self.cuts.is_empty() {
             return None;
         }
-        let at = (s.as_ptr() as usize).checked_sub(self.line.as_ptr() as usize)?;
+        // Only data borrowed from the line (no escapes) lies inside it.
+        let at = (data.as_ptr() as usize).checked_sub(self.line.as_ptr() as usize)?;
+        if at > self.line.len() {
+            return None;
+        }
         // The string's content starts after its quote.
         let n = super::line::string_ordinal(self.line, at.checked_sub(1)?);
         self.cuts
