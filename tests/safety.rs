@@ -511,3 +511,38 @@ fn utf16_and_utf32_inputs_with_a_bom_are_decoded() {
         assert_eq!(r["codes"][0]["code"], "M86.552", "{r}");
     }
 }
+
+// 5. CSV: every physical record accounted for.
+
+#[test]
+fn csv_empty_quoted_lines_and_quotes_that_merge_rows_are_reported() {
+    let input = "id,text\n\
+                 n-1,chronic osteomyelitis\n\
+                 \"\"\n\
+                 \n\
+                 n-2,\"stray quote\n\
+                 n-3,next row\n\
+                 n-4,third\" rest\n\
+                 n-5,\"Multi-line note, with commas:\n58M, PVD, DM2.\nPlan, as above.\"\n";
+    let out = docgap(&["scan", "--input-format", "csv"], input);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let recs = records(&out);
+    let ids: Vec<Value> = recs.iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, [json!("n-1"), Value::Null, json!("n-2"), json!("n-5")]);
+    assert_eq!(recs[1]["error"]["location"], "<stdin>:3 (byte 34)");
+    assert!(recs[1]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("only \"\""));
+    let w = recs[2]["warnings"].to_string();
+    assert!(w.contains("spans line(s) 6 that read like records"), "{w}");
+    assert!(
+        w.contains("1 blank line(s) before this record, from line 4"),
+        "{w}"
+    );
+    assert!(
+        recs[3]["warnings"].is_null(),
+        "a real multi-line note: {}",
+        recs[3]
+    );
+}

@@ -130,10 +130,11 @@ struct Seen {
     /// Bytes in the input, when the record ran past the record limit and
     /// its end was dropped.
     overflow: Option<u64>,
-    /// Lines inside a quoted field that read like whole records of their
-    /// own (as many cells as the header, an id-like first cell): the mark
-    /// of a stray quote that merged rows.
-    merged: Vec<u64>,
+    /// Lines inside a quoted field that may be whole records of their own
+    /// (as many cells as the header, a short first cell without spaces),
+    /// with that first cell: when it has the shape of the record's own
+    /// first cell, the mark of a stray quote that merged rows.
+    merged: Vec<(u64, Vec<u8>)>,
     /// Blank lines skipped just before it: (first line, count).
     blank: Option<(u64, u64)>,
 }
@@ -182,6 +183,10 @@ struct Watch<R> {
     line_commas: usize,
     line_first: usize,
     line_first_plain: bool,
+    line_first_bytes: Vec<u8>,
+    /// The current line started inside the quoted cell (not the line the
+    /// quote opened on).
+    line_in_quotes: bool,
     /// Blank lines since the last record: (first line, count).
     blank: Option<(u64, u64)>,
     scratch: Vec<u8>,
@@ -214,6 +219,8 @@ impl<R> Watch<R> {
             line_commas: 0,
             line_first: 0,
             line_first_plain: true,
+            line_first_bytes: Vec::new(),
+            line_in_quotes: false,
             blank: None,
             scratch: Vec::new(),
         }
@@ -288,23 +295,27 @@ impl<R> Watch<R> {
         self.lines += u64::from(!crlf);
         if self.state == QuoteState::Quoted && !crlf {
             let width = self.width.unwrap_or(usize::MAX);
-            let looks_like_a_row = width > 1
+            let looks_like_a_row = self.line_in_quotes
+                && width > 1
                 && self.line_commas + 1 >= width
                 && self.line_first > 0
                 && self.line_first <= 32
                 && self.line_first_plain;
             if looks_like_a_row {
                 if let Some(seen) = self.starts.back_mut() {
-                    if seen.merged.len() < 8 {
+                    if seen.merged.len() < 64 {
                         // The line just ended.
-                        seen.merged.push(self.lines);
+                        seen.merged
+                            .push((self.lines, self.line_first_bytes.clone()));
                     }
                 }
             }
         }
+        self.line_in_quotes = self.state == QuoteState::Quoted;
         self.line_commas = 0;
         self.line_first = 0;
         self.line_first_plain = true;
+        self.line_first_bytes.clear();
     }
 
     /// Follows `bytes` through the grammar, passing on to `out` what the
@@ -327,6 +338,9 @@ impl<R> Watch<R> {
                     if self.line_commas == 0 {
                         self.line_first += n;
                         self.line_first_plain &= !rest[..n].contains(&b' ');
+                        let room = 33usize.saturating_sub(self.line_first_bytes.len());
+                        self.line_first_bytes
+                            .extend_from_slice(&rest[..n.min(room)]);
                     }
                     out.extend_from_slice(&rest[..n]);
                     self.cell_len += n as u64;
@@ -383,6 +397,9 @@ impl<R> Watch<R> {
                 } else if self.line_commas == 0 {
                     self.line_first += 1;
                     self.line_first_plain &= b != b' ';
+                    if self.line_first_bytes.len() < 33 {
+                        self.line_first_bytes.push(b);
+                    }
                 }
             }
             self.last_cr = b == b'\r';
@@ -485,6 +502,8 @@ impl<R> Watch<R> {
                 self.line_commas = 0;
                 self.line_first = 0;
                 self.line_first_plain = true;
+                self.line_first_bytes.clear();
+                self.line_in_quotes = false;
             }
             b',' => {
                 self.end_cell();
@@ -578,6 +597,24 @@ fn find(headers: &::csv::ByteRecord, name: &str) -> Option<usize> {
                 .iter()
                 .position(|h| h.eq_ignore_ascii_case(name.as_bytes()))
         })
+}
+
+/// The shape of an id: runs of digits and of letters each one symbol,
+/// other bytes as they are (`c-003-8528` and `c-001-17` share one; `58M`
+/// and `12` do not).
+fn shape(cell: &[u8]) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(cell.len());
+    for &b in cell {
+        let class = match b {
+            b'0'..=b'9' => b'9',
+            b'a'..=b'z' | b'A'..=b'Z' => b'a',
+            _ => b,
+        };
+        if out.last() != Some(&class) || !matches!(class, b'9' | b'a') {
+            out.push(class);
+        }
+    }
+    out
 }
 
 /// Column names quoted in an error message, at most.
@@ -735,8 +772,15 @@ pub fn read_with<R: Read>(
                                 .to_string(),
                         );
                     }
-                    if !seen.merged.is_empty() {
-                        let lines: Vec<String> = seen.merged.iter().map(u64::to_string).collect();
+                    let own = shape(record.get(0).unwrap_or_default());
+                    let lines: Vec<String> = seen
+                        .merged
+                        .iter()
+                        .filter(|(_, first)| shape(first) == own)
+                        .take(8)
+                        .map(|(l, _)| l.to_string())
+                        .collect();
+                    if !lines.is_empty() {
                         n.warnings.push(format!(
                             "a quoted cell of this record (from line {line}) spans line(s) {} that read like records of their own: \
                              a stray quote may have merged those rows into this one",
