@@ -331,7 +331,7 @@ impl<R> Watch<R> {
                     .iter()
                     .position(|&c| matches!(c, b'"' | b'\n' | b'\r' | b','))
                     .unwrap_or(rest.len());
-                let room = (self.field_cap - self.cell_kept)
+                let room = (self.field_cap.saturating_sub(self.cell_kept))
                     .min(self.record_cap.saturating_sub(self.record_kept));
                 let n = n.min(room);
                 if n > 0 {
@@ -366,7 +366,7 @@ impl<R> Watch<R> {
                     n
                 } else {
                     n.min(
-                        (self.field_cap - self.cell_kept)
+                        (self.field_cap.saturating_sub(self.cell_kept))
                             .min(self.record_cap.saturating_sub(self.record_kept)),
                     )
                 };
