@@ -166,7 +166,11 @@ fn jsonl_field_names_and_input_format_override() {
     let out = docgap(&["scan", "--input-format", "text"], AFFIRMED.as_bytes());
     assert_eq!(records(&out)[0]["codes"][0]["code"], "M86.552");
     let bad = docgap(&["scan", "--input-format", "xml"], b"");
-    assert_eq!(bad.status.code(), Some(2), "clap's usage error");
+    assert_eq!(
+        bad.status.code(),
+        Some(1),
+        "a usage error exits 1 (issue 10)"
+    );
     let missing = docgap(&["scan", "/nonexistent/notes.jsonl"], b"");
     assert_eq!(missing.status.code(), Some(1));
 }

@@ -410,7 +410,11 @@ fn max_note_bytes_cuts_at_a_character_boundary_and_zero_means_no_limit() {
     let out = docgap(&["scan", "--max-note-bytes", "0"], &input);
     assert!(warnings(&records(&out)[0]).is_empty());
     let out = docgap(&["scan", "--max-note-bytes", "lots"], &input);
-    assert_eq!(out.status.code(), Some(2), "clap's usage error");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a usage error exits 1 (issue 10)"
+    );
 }
 
 #[cfg(unix)]

@@ -81,3 +81,16 @@ fn gzip_cut_stream_of_utf16_text_is_one_error_record() {
         assert_eq!(items[0].location, "f.jsonl.gz:1 (byte 0)", "{file}");
     }
 }
+
+/// `csv` target (issue 10): a doubled quote passed on whole at the cell
+/// cap left a cell one byte over it, and the room left was computed by a
+/// subtraction that overflowed. Every cap of the fuzz target must read it.
+#[test]
+fn csv_doubled_quote_at_the_cell_cap_does_not_overflow() {
+    let input = include_bytes!("fuzz/csv-doubled-quote-at-the-cell-cap.csv");
+    for max in 1..=64 {
+        let items: Vec<Item> =
+            csv::read_with(&input[..], "f.csv".into(), jsonl::Fields::default(), max).collect();
+        assert_eq!(items.len(), csv_records(input) - 1, "max {max}");
+    }
+}

@@ -246,18 +246,20 @@ proptest! {
         cells in prop::collection::vec(prop::collection::vec(
             prop_oneof![Just("\"".to_string()), Just(",".to_string()), Just("\r\n".to_string()),
                         Just("\n".to_string()), Just("\u{0}".to_string()), "[a-z é]{0,6}"], 0..8), 0..12),
+        max in prop_oneof![Just(usize::MAX), 0usize..6],
     ) {
         let mut input = b"id,text\n".to_vec();
         for row in &cells {
             input.extend(row.concat().as_bytes());
             input.push(b'\n');
         }
-        let items: Vec<Item> = csv::read(&input[..], "c".into(), jsonl::Fields::default()).collect();
+        // Cells cut at a small limit still leave every record (issue 10).
+        let items: Vec<Item> =
+            csv::read_with(&input[..], "c".into(), jsonl::Fields::default(), max).collect();
         let mut r = ::csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(&input[..]);
         let want = r
             .byte_records()
             .map(Result::unwrap)
-            .filter(|rec| !(rec.len() == 1 && rec[0].is_empty()))
             .count();
         prop_assert_eq!(items.len(), want);
         for item in &items {

@@ -89,7 +89,10 @@ _RECORD_SCHEMA = (
 )
 
 # docgap's exit statuses that mean "every input line got its output line":
-# 0 all analysed, 2 some records yielded error records.
+# 0 all analysed, 2 some records yielded error records. Anything else fails
+# the task: 1 is a usage, configuration or I/O failure (a bad flag included:
+# docgap exits 1 for it, never clap's 2, so a typo cannot pass as a job of
+# error rows).
 _DOCGAP_OK = (0, 2)
 _END = object()
 

@@ -281,6 +281,18 @@ def check(args):
             fail(f"failed docgap process surfaced as an unexpected error: {str(e)[:300]}")
         else:
             print("  a failing docgap process fails the task: ok")
+    # A bad flag is a usage error (exit 1): the task fails, rather than
+    # passing as a job of error rows (clap's own status, 2, did that).
+    try:
+        docgap_spark.scan_dataframe(
+            bad, binary=os.path.abspath(args.docgap), extra_args=("--no-such-flag",)
+        ).collect()
+        fail("a docgap run with a bad flag did not fail the job")
+    except Exception as e:  # noqa: BLE001 - any Spark job failure
+        if "DocgapProcessError" not in str(e) and "docgap exited with status" not in str(e):
+            fail(f"a bad flag surfaced as an unexpected error: {str(e)[:300]}")
+        else:
+            print("  a bad flag fails the task: ok")
     spark.sparkContext.setLogLevel("WARN")
 
     # 4. A docgap that breaks the one-line-per-record contract: every input

@@ -119,11 +119,35 @@ impl QuoteState {
     }
 }
 
+/// What the reader under the parser learnt about one record.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Its first byte and the line it starts on.
+    byte: u64,
+    line: u64,
+    /// Cells cut at the field limit: (cell index, bytes in the input).
+    cuts: Vec<(usize, u64)>,
+    /// Bytes in the input, when the record ran past the record limit and
+    /// its end was dropped.
+    overflow: Option<u64>,
+    /// Lines inside a quoted field that may be whole records of their own
+    /// (as many cells as the header, a short first cell without spaces),
+    /// with that first cell: when it has the shape of the record's own
+    /// first cell, the mark of a stray quote that merged rows.
+    merged: Vec<(u64, Vec<u8>)>,
+    /// Blank lines skipped just before it: (first line, count).
+    blank: Option<(u64, u64)>,
+}
+
 /// The reader under the CSV parser. It follows the grammar as the parser
 /// does, to give each record's true start (the csv crate's own position
 /// is where it began looking, before any blank lines or the `\n` of a
 /// `\r\n`), and notes the end of the input, so a record cut by it can be
-/// told.
+/// told. It also bounds what the parser holds: a cell keeps at most
+/// `field_cap` bytes and a record `record_cap` (a cell's separator counted
+/// as the bounds the parser stores for it); the rest is dropped but
+/// counted, a quoted cell still closed with its quote, so a 2 GB header or
+/// note costs the caps, not its size.
 struct Watch<R> {
     inner: R,
     state: QuoteState,
@@ -135,55 +159,432 @@ struct Watch<R> {
     last_cr: bool,
     /// The last byte read was a line break.
     at_break: bool,
-    /// (byte, line) of each record start the parser has not yet returned.
-    starts: std::collections::VecDeque<(u64, u64)>,
+    /// What is known of each record the parser has not yet returned.
+    starts: std::collections::VecDeque<Seen>,
+    field_cap: usize,
+    record_cap: usize,
+    /// Cells in the first record (the header), once it has ended.
+    width: Option<usize>,
+    /// The current record: its cell, bytes of that cell and of the record
+    /// in the input and passed on, and whether its rest is dropped.
+    cell: usize,
+    cell_len: u64,
+    cell_kept: usize,
+    record_len: u64,
+    record_kept: usize,
+    closed: bool,
+    dropping: bool,
+    /// The current quoted cell's opening quote was passed on; a quote held
+    /// back while dropping (its end, or half of a doubled quote).
+    quote_passed: bool,
+    held_quote: bool,
+    /// Inside a quoted cell: separators and the first cell's look on the
+    /// current line.
+    line_commas: usize,
+    line_first: usize,
+    line_first_plain: bool,
+    line_first_bytes: Vec<u8>,
+    /// The current line started inside the quoted cell (not the line the
+    /// quote opened on).
+    line_in_quotes: bool,
+    /// Blank lines since the last record: (first line, count).
+    blank: Option<(u64, u64)>,
+    scratch: Vec<u8>,
 }
 
 impl<R> Watch<R> {
-    /// Counts the line breaks in `b`.
-    fn count_lines(&mut self, b: &[u8]) {
-        for p in memchr::memchr2_iter(b'\r', b'\n', b) {
-            let crlf = b[p] == b'\n'
-                && (if p == 0 {
-                    self.last_cr
-                } else {
-                    b[p - 1] == b'\r'
-                });
-            self.lines += u64::from(!crlf);
+    fn new(inner: R, max_note_bytes: usize) -> Watch<R> {
+        let field_cap = max_note_bytes.saturating_add(8);
+        Watch {
+            inner,
+            state: QuoteState::default(),
+            eof: false,
+            offset: 0,
+            lines: 0,
+            last_cr: false,
+            at_break: false,
+            starts: Default::default(),
+            field_cap,
+            record_cap: field_cap.saturating_add(1 << 20),
+            width: None,
+            cell: 0,
+            cell_len: 0,
+            cell_kept: 0,
+            record_len: 0,
+            record_kept: 0,
+            closed: false,
+            dropping: false,
+            quote_passed: false,
+            held_quote: false,
+            line_commas: 0,
+            line_first: 0,
+            line_first_plain: true,
+            line_first_bytes: Vec::new(),
+            line_in_quotes: false,
+            blank: None,
+            scratch: Vec::new(),
         }
-        if let Some(&last) = b.last() {
-            self.last_cr = last == b'\r';
-            self.at_break = matches!(last, b'\r' | b'\n');
+    }
+
+    /// Ends the current cell (a separator or the record's end follows).
+    fn end_cell(&mut self) {
+        if self.dropping {
+            if let Some(seen) = self.starts.back_mut() {
+                seen.cuts.push((self.cell, self.cell_len));
+            }
+        }
+        self.cell_len = 0;
+        self.cell_kept = 0;
+        self.dropping = false;
+        self.quote_passed = false;
+        self.held_quote = false;
+    }
+
+    fn end_record(&mut self) {
+        self.end_cell();
+        if let Some(seen) = self.starts.back_mut() {
+            if self.closed {
+                seen.overflow = Some(self.record_len);
+            }
+        }
+        if self.width.is_none() {
+            self.width = Some(self.cell + 1);
+        }
+        self.closed = false;
+        self.cell = 0;
+    }
+
+    /// Passes `b` on when the record still has room (a structural byte:
+    /// a quote, a separator, weighing `weight`).
+    fn structure(&mut self, b: u8, weight: usize, out: &mut Vec<u8>) -> bool {
+        if self.closed {
+            return false;
+        }
+        if self.record_kept + weight > self.record_cap {
+            self.closed = true;
+            return false;
+        }
+        self.record_kept += weight;
+        out.push(b);
+        true
+    }
+
+    /// A byte of a cell's content.
+    fn content(&mut self, b: u8, out: &mut Vec<u8>) {
+        self.cell_len += 1;
+        if self.closed || self.dropping {
+            return;
+        }
+        if self.cell_kept >= self.field_cap {
+            self.dropping = true;
+            return;
+        }
+        if self.record_kept >= self.record_cap {
+            self.closed = true;
+            return;
+        }
+        self.cell_kept += 1;
+        self.record_kept += 1;
+        out.push(b);
+    }
+
+    /// A line break: counted, and inside a quoted cell, the line it ends
+    /// judged.
+    fn line_break(&mut self, b: u8) {
+        let crlf = b == b'\n' && self.last_cr;
+        self.lines += u64::from(!crlf);
+        if self.state == QuoteState::Quoted && !crlf {
+            let width = self.width.unwrap_or(usize::MAX);
+            let looks_like_a_row = self.line_in_quotes
+                && width > 1
+                && self.line_commas + 1 >= width
+                && self.line_first > 0
+                && self.line_first <= 32
+                && self.line_first_plain;
+            if looks_like_a_row {
+                if let Some(seen) = self.starts.back_mut() {
+                    if seen.merged.len() < 64 {
+                        // The line just ended.
+                        seen.merged
+                            .push((self.lines, self.line_first_bytes.clone()));
+                    }
+                }
+            }
+        }
+        self.line_in_quotes = self.state == QuoteState::Quoted;
+        self.line_commas = 0;
+        self.line_first = 0;
+        self.line_first_plain = true;
+        self.line_first_bytes.clear();
+    }
+
+    /// Follows `bytes` through the grammar, passing on to `out` what the
+    /// parser may hold.
+    fn filter(&mut self, bytes: &[u8], base: u64, out: &mut Vec<u8>) {
+        use QuoteState::*;
+        let mut i = 0;
+        while i < bytes.len() {
+            // The bulk of a quoted cell, in runs.
+            if self.state == Quoted && !self.closed && !self.dropping {
+                let rest = &bytes[i..];
+                let n = rest
+                    .iter()
+                    .position(|&c| matches!(c, b'"' | b'\n' | b'\r' | b','))
+                    .unwrap_or(rest.len());
+                let room = (self.field_cap.saturating_sub(self.cell_kept))
+                    .min(self.record_cap.saturating_sub(self.record_kept));
+                let n = n.min(room);
+                if n > 0 {
+                    if self.line_commas == 0 {
+                        self.line_first += n;
+                        self.line_first_plain &= !rest[..n].contains(&b' ');
+                        let room = 33usize.saturating_sub(self.line_first_bytes.len());
+                        self.line_first_bytes
+                            .extend_from_slice(&rest[..n.min(room)]);
+                    }
+                    out.extend_from_slice(&rest[..n]);
+                    self.cell_len += n as u64;
+                    self.cell_kept += n;
+                    self.record_kept += n;
+                    self.record_len += n as u64;
+                    self.last_cr = false;
+                    i += n;
+                    continue;
+                }
+            }
+            // Runs of a cell's content dropped, or an unquoted cell's kept.
+            let suppressed = self.closed || self.dropping;
+            if (self.state == Quoted && suppressed) || self.state == Unquoted {
+                let rest = &bytes[i..];
+                let n = if self.state == Quoted {
+                    memchr::memchr3(b'"', b'\n', b'\r', rest)
+                } else {
+                    memchr::memchr3(b',', b'\n', b'\r', rest)
+                }
+                .unwrap_or(rest.len());
+                let n = if suppressed {
+                    n
+                } else {
+                    n.min(
+                        (self.field_cap.saturating_sub(self.cell_kept))
+                            .min(self.record_cap.saturating_sub(self.record_kept)),
+                    )
+                };
+                if n > 0 {
+                    if !suppressed {
+                        out.extend_from_slice(&rest[..n]);
+                        self.cell_kept += n;
+                        self.record_kept += n;
+                    }
+                    self.cell_len += n as u64;
+                    self.record_len += n as u64;
+                    self.last_cr = false;
+                    i += n;
+                    continue;
+                }
+            }
+            let b = bytes[i];
+            i += 1;
+            let after_cr = self.last_cr;
+            if self.state != RecordStart {
+                self.record_len += 1;
+            }
+            if matches!(b, b'\r' | b'\n') {
+                self.line_break(b);
+            } else if self.state == Quoted {
+                if b == b',' {
+                    self.line_commas += 1;
+                } else if self.line_commas == 0 {
+                    self.line_first += 1;
+                    self.line_first_plain &= b != b' ';
+                    if self.line_first_bytes.len() < 33 {
+                        self.line_first_bytes.push(b);
+                    }
+                }
+            }
+            self.last_cr = b == b'\r';
+            match self.state {
+                RecordStart => {
+                    if matches!(b, b'\r' | b'\n') {
+                        if !(b == b'\n' && after_cr) && self.width.is_some() {
+                            let at = self.lines;
+                            let blank = self.blank.get_or_insert((at, 0));
+                            blank.1 += 1;
+                        }
+                        out.push(b);
+                        continue;
+                    }
+                    self.starts.push_back(Seen {
+                        byte: base + (i - 1) as u64,
+                        line: self.lines + 1,
+                        blank: self.blank.take(),
+                        ..Seen::default()
+                    });
+                    self.record_len = 1;
+                    self.record_kept = 0;
+                    self.state = FieldStart;
+                    self.field_start(b, out);
+                }
+                FieldStart => self.field_start(b, out),
+                Unquoted => match b {
+                    b',' => {
+                        self.end_cell();
+                        self.cell += 1;
+                        self.structure(b, 9, out);
+                        self.state = FieldStart;
+                    }
+                    b'\r' | b'\n' => {
+                        self.end_record();
+                        out.push(b);
+                        self.state = RecordStart;
+                    }
+                    _ => self.content(b, out),
+                },
+                Quoted => {
+                    if b == b'"' {
+                        self.state = QuoteInQuoted;
+                        let passed = !self.dropping && self.structure(b, 1, out);
+                        self.held_quote = !passed;
+                    } else {
+                        self.content(b, out);
+                    }
+                }
+                QuoteInQuoted => {
+                    if b == b'"' {
+                        // A doubled quote: one quote of content, its two
+                        // halves passed on or dropped together.
+                        self.state = Quoted;
+                        self.cell_len += 1;
+                        if self.held_quote {
+                            self.held_quote = false;
+                        } else {
+                            out.push(b);
+                            self.cell_kept += 1;
+                            self.record_kept += 1;
+                        }
+                        continue;
+                    }
+                    // The quoted part ended: close it as it was opened.
+                    if self.held_quote && self.quote_passed {
+                        out.push(b'"');
+                    }
+                    self.held_quote = false;
+                    self.quote_passed = false;
+                    match b {
+                        b',' => {
+                            self.end_cell();
+                            self.cell += 1;
+                            self.structure(b, 9, out);
+                            self.state = FieldStart;
+                        }
+                        b'\r' | b'\n' => {
+                            self.end_record();
+                            out.push(b);
+                            self.state = RecordStart;
+                        }
+                        _ => {
+                            self.state = Unquoted;
+                            self.content(b, out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first byte of a cell.
+    fn field_start(&mut self, b: u8, out: &mut Vec<u8>) {
+        use QuoteState::*;
+        match b {
+            b'"' => {
+                self.state = Quoted;
+                self.quote_passed = self.structure(b, 1, out);
+                self.line_commas = 0;
+                self.line_first = 0;
+                self.line_first_plain = true;
+                self.line_first_bytes.clear();
+                self.line_in_quotes = false;
+            }
+            b',' => {
+                self.end_cell();
+                self.cell += 1;
+                self.structure(b, 9, out);
+                self.state = FieldStart;
+            }
+            b'\r' | b'\n' => {
+                self.end_record();
+                out.push(b);
+                self.state = RecordStart;
+            }
+            _ => {
+                self.state = Unquoted;
+                self.content(b, out);
+            }
         }
     }
 }
 
 impl<R: Read> Read for Watch<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n == 0 {
-            self.eof = !buf.is_empty();
+        if buf.is_empty() {
             return Ok(0);
         }
-        let mut seen = &buf[..n];
-        let mut base = self.offset;
-        if self.offset == 0 && seen.starts_with(b"\xef\xbb\xbf") {
-            // The csv crate drops a UTF-8 byte-order mark that arrives
-            // whole in its first read; so does the tracker.
-            seen = &seen[3..];
-            base += 3;
+        loop {
+            let mut scratch = std::mem::take(&mut self.scratch);
+            scratch.resize(buf.len(), 0);
+            let n = match self.inner.read(&mut scratch) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.scratch = scratch;
+                    return Err(e);
+                }
+            };
+            if n == 0 {
+                self.eof = true;
+                if self.dropping {
+                    if let Some(seen) = self.starts.back_mut() {
+                        seen.cuts.push((self.cell, self.cell_len));
+                    }
+                    self.dropping = false;
+                }
+                if self.closed {
+                    if let Some(seen) = self.starts.back_mut() {
+                        seen.overflow = Some(self.record_len);
+                    }
+                }
+                if self.held_quote && self.quote_passed && self.state == QuoteState::QuoteInQuoted {
+                    // The input ends just after a quoted cell being dropped.
+                    self.held_quote = false;
+                    buf[0] = b'"';
+                    self.scratch = scratch;
+                    return Ok(1);
+                }
+                self.scratch = scratch;
+                return Ok(0);
+            }
+            let mut seen = &scratch[..n];
+            let mut base = self.offset;
+            let mut out = Vec::with_capacity(n);
+            if self.offset == 0 && seen.starts_with(b"\xef\xbb\xbf") {
+                // The csv crate drops a UTF-8 byte-order mark that arrives
+                // whole in its first read; so does the tracker.
+                out.extend_from_slice(&seen[..3]);
+                seen = &seen[3..];
+                base += 3;
+            }
+            self.filter(seen, base, &mut out);
+            if let Some(&last) = scratch[..n].last() {
+                self.at_break = matches!(last, b'\r' | b'\n');
+            }
+            self.offset += n as u64;
+            self.scratch = scratch;
+            if out.is_empty() {
+                // All dropped: read on rather than signal an end.
+                continue;
+            }
+            buf[..out.len()].copy_from_slice(&out);
+            return Ok(out.len());
         }
-        let mut marks = Vec::new();
-        self.state = self.state.feed_marking(seen, |at| marks.push(at));
-        let mut counted = 0;
-        for at in marks {
-            self.count_lines(&seen[counted..at]);
-            counted = at;
-            self.starts.push_back((base + at as u64, self.lines + 1));
-        }
-        self.count_lines(&seen[counted..]);
-        self.offset += n as u64;
-        Ok(n)
     }
 }
 
@@ -198,14 +599,54 @@ fn find(headers: &::csv::ByteRecord, name: &str) -> Option<usize> {
         })
 }
 
-fn columns(headers: &::csv::ByteRecord, fields: &Fields) -> Columns {
+/// The shape of an id: runs of digits and of letters each one symbol,
+/// other bytes as they are (`c-003-8528` and `c-001-17` share one; `58M`
+/// and `12` do not).
+fn shape(cell: &[u8]) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(cell.len());
+    for &b in cell {
+        let class = match b {
+            b'0'..=b'9' => b'9',
+            b'a'..=b'z' | b'A'..=b'Z' => b'a',
+            _ => b,
+        };
+        if out.last() != Some(&class) || !matches!(class, b'9' | b'a') {
+            out.push(class);
+        }
+    }
+    out
+}
+
+/// Column names quoted in an error message, at most.
+const NAMES_SHOWN: usize = 20;
+/// Bytes of one column name quoted in an error message, at most.
+const NAME_SHOWN: usize = 64;
+
+fn columns(headers: &::csv::ByteRecord, fields: &Fields, overflow: Option<u64>) -> Columns {
     let id = find(headers, &fields.id);
     let text = find(headers, &fields.text);
     let codes = find(headers, "assigned_codes");
-    let names: Vec<String> = headers
+    // The message goes into every record's error: a few names, short.
+    let mut names: Vec<String> = headers
         .iter()
-        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .take(NAMES_SHOWN)
+        .map(|h| {
+            let cut = super::floor_utf8_cut(h, NAME_SHOWN);
+            let mut n = String::from_utf8_lossy(&h[..cut]).into_owned();
+            if cut < h.len() {
+                n.push_str(&format!("... ({} bytes)", h.len()));
+            }
+            n
+        })
         .collect();
+    if headers.len() > NAMES_SHOWN {
+        names.push(format!("and {} more", headers.len() - NAMES_SHOWN));
+    }
+    if let Some(size) = overflow {
+        names.push(format!(
+            "the header is {size} bytes and was read only in part"
+        ));
+    }
     let missing = match (id, text) {
         (Some(_), Some(_)) => None,
         (None, _) => Some(&fields.id),
@@ -249,16 +690,7 @@ pub fn read_with<R: Read>(
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(Watch {
-            inner: reader,
-            state: QuoteState::default(),
-            eof: false,
-            offset: 0,
-            lines: 0,
-            last_cr: false,
-            at_break: false,
-            starts: Default::default(),
-        });
+        .from_reader(Watch::new(reader, max_note_bytes));
     let mut record = ::csv::ByteRecord::new();
     let mut cols: Option<Columns> = None;
     let mut done = false;
@@ -273,45 +705,92 @@ pub fn read_with<R: Read>(
         match csv.read_byte_record(&mut record) {
             Ok(false) => return None,
             Ok(true) => {
-                let (byte, line) = csv.get_mut().starts.pop_front().unwrap_or_else(|| {
+                let seen = csv.get_mut().starts.pop_front().unwrap_or_else(|| {
                     let p = record.position().unwrap_or(&before);
-                    (p.byte(), p.line())
+                    Seen {
+                        byte: p.byte(),
+                        line: p.line(),
+                        ..Seen::default()
+                    }
                 });
+                let (byte, line) = (seen.byte, seen.line);
                 let Some(c) = &cols else {
                     // (The csv crate has dropped a byte-order mark.)
-                    cols = Some(columns(&record, &fields));
+                    cols = Some(columns(&record, &fields, seen.overflow));
                     continue;
                 };
-                if record.len() == 1 && record[0].is_empty() {
-                    // A blank line.
-                    continue;
-                }
                 let at = location(&name, line, byte);
                 let watch = csv.get_ref();
-                if watch.eof && watch.state == QuoteState::Quoted {
+                let id = || {
+                    c.id.and_then(|k| record.get(k))
+                        .map(|id| String::from_utf8_lossy(&id[..id.len().min(256)]).into_owned())
+                };
+                if watch.eof && watch.state == QuoteState::Quoted && watch.starts.is_empty() {
                     let last_line = watch.lines + u64::from(!watch.at_break);
                     let lines = last_line.saturating_sub(line) + 1;
-                    let id =
-                        c.id.and_then(|k| record.get(k))
-                            .map(|id| String::from_utf8_lossy(id).into_owned());
                     return Some(Item::error(
                         at,
-                        id,
+                        id(),
                         format!(
                             "unclosed quote: a quoted field of this record runs to the end of the input ({lines} lines); \
                              the file is cut short, or an unbalanced quote swallowed the records after this one"
                         ),
                     ));
                 }
-                let mut note = note(&record, c, max_note_bytes);
+                if record.len() == 1 && record[0].is_empty() {
+                    // A blank line never gets here (the parser skips it):
+                    // this is a line holding only `""`.
+                    return Some(Item::error(
+                        at,
+                        None,
+                        "an empty record (a line holding only \"\"): no id and no text",
+                    ));
+                }
+                if let Some(size) = seen.overflow {
+                    return Some(Item::error(
+                        at,
+                        id(),
+                        format!(
+                            "not read: a record of {size} bytes, more than the {} bytes a record may hold \
+                             (a cell of --max-note-bytes and 1 MiB for the others)",
+                            watch.record_cap
+                        ),
+                    ));
+                }
+                let text_cut = c
+                    .text
+                    .and_then(|k| seen.cuts.iter().find(|cut| cut.0 == k))
+                    .map(|cut| cut.1);
+                let mut note = note(&record, c, max_note_bytes, text_cut);
                 if let Ok(n) = &mut note {
                     if watch.eof
+                        && watch.starts.is_empty()
                         && matches!(watch.state, QuoteState::Unquoted | QuoteState::FieldStart)
                     {
                         n.warnings.push(
                             "the input ends inside this record, without a line break: it may be cut short"
                                 .to_string(),
                         );
+                    }
+                    let own = shape(record.get(0).unwrap_or_default());
+                    let lines: Vec<String> = seen
+                        .merged
+                        .iter()
+                        .filter(|(_, first)| shape(first) == own)
+                        .take(8)
+                        .map(|(l, _)| l.to_string())
+                        .collect();
+                    if !lines.is_empty() {
+                        n.warnings.push(format!(
+                            "a quoted cell of this record (from line {line}) spans line(s) {} that read like records of their own: \
+                             a stray quote may have merged those rows into this one",
+                            lines.join(", ")
+                        ));
+                    }
+                    if let Some((first, count)) = seen.blank {
+                        n.warnings.push(format!(
+                            "{count} blank line(s) before this record, from line {first}, skipped"
+                        ));
                     }
                 }
                 return Some(Item { location: at, note });
@@ -327,7 +806,14 @@ pub fn read_with<R: Read>(
     })
 }
 
-fn note(record: &::csv::ByteRecord, c: &Columns, max_note_bytes: usize) -> Result<Note, ReadError> {
+/// The note of one record; `text_cut` is the text cell's whole size when
+/// the reader cut it.
+fn note(
+    record: &::csv::ByteRecord,
+    c: &Columns,
+    max_note_bytes: usize,
+    text_cut: Option<u64>,
+) -> Result<Note, ReadError> {
     let (Some(id_col), Some(text_col)) = (c.id, c.text) else {
         return Err(ReadError {
             id: None,
@@ -376,10 +862,10 @@ fn note(record: &::csv::ByteRecord, c: &Columns, max_note_bytes: usize) -> Resul
     let cut = super::floor_utf8_cut(text, max_note_bytes);
     let (mut text, lossy) = super::decode_lossy(text[..cut].to_vec());
     warnings.extend(lossy);
-    if cut < record[text_col].len() || text.len() > max_note_bytes {
+    if cut < record[text_col].len() || text.len() > max_note_bytes || text_cut.is_some() {
         text.truncate(super::floor_char_boundary(&text, max_note_bytes));
         warnings.push(super::truncation_warning(
-            Some(record[text_col].len() as u64),
+            Some(text_cut.unwrap_or(record[text_col].len() as u64)),
             text.len(),
             max_note_bytes,
         ));

@@ -9,7 +9,10 @@
 //! symbolic link, a `.txt` name on something that is not a regular file
 //! (a FIFO would block the run forever, a device never end), a `.txt.gz`
 //! that is not gzip or is cut short. Other files are ignored; symbolic
-//! links to directories are not followed (no cycles).
+//! links to directories are not followed (no cycles). A `.txt` symbolic
+//! link whose target lies outside the scanned tree (`passwd.txt ->
+//! /etc/passwd`) is not read unless the caller allows it (`--follow`): it
+//! yields an error record naming the link and its target.
 //!
 //! A file is read only up to the reader's byte limit: a huge file costs
 //! the limit, not its size. Text that is not UTF-8 is decoded lossily
@@ -25,6 +28,16 @@ use std::sync::Arc;
 enum Entry {
     File(PathBuf),
     Unreadable(PathBuf, String),
+    /// A symbolic link out of the tree, and where it points.
+    Outside(PathBuf, PathBuf),
+}
+
+/// How [`read`] walks a tree.
+struct Walk {
+    /// The tree's root, canonical.
+    root: PathBuf,
+    /// Read files that symbolic links lead to outside the tree.
+    follow: bool,
 }
 
 fn is_text(path: &Path) -> bool {
@@ -35,7 +48,7 @@ fn is_text(path: &Path) -> bool {
     name.ends_with(".txt") || name.ends_with(".txt.gz")
 }
 
-fn walk(dir: &Path, out: &mut Vec<Entry>, size: &mut u64) {
+fn walk(w: &Walk, dir: &Path, out: &mut Vec<Entry>, size: &mut u64) {
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
@@ -43,22 +56,33 @@ fn walk(dir: &Path, out: &mut Vec<Entry>, size: &mut u64) {
             return;
         }
     };
-    let mut children: Vec<(PathBuf, bool)> = Vec::new();
+    let mut children: Vec<(PathBuf, bool, bool)> = Vec::new();
     for entry in entries {
         match entry {
             Ok(entry) => {
                 let path = entry.path();
-                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-                children.push((path, is_dir));
+                let t = entry.file_type();
+                let is_dir = t.as_ref().is_ok_and(|t| t.is_dir());
+                let is_link = t.as_ref().is_ok_and(|t| t.is_symlink());
+                children.push((path, is_dir, is_link));
             }
             Err(e) => out.push(Entry::Unreadable(dir.to_path_buf(), e.to_string())),
         }
     }
     children.sort_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
-    for (path, is_dir) in children {
+    for (path, is_dir, is_link) in children {
         if is_dir {
-            walk(&path, out, size);
+            walk(w, &path, out, size);
         } else if is_text(&path) {
+            if is_link && !w.follow {
+                // A dangling link is left to fail when read, as before.
+                if let Ok(target) = std::fs::canonicalize(&path) {
+                    if !target.starts_with(&w.root) {
+                        out.push(Entry::Outside(path, target));
+                        continue;
+                    }
+                }
+            }
             *size += std::fs::metadata(&path).map_or(0, |m| m.len());
             out.push(Entry::File(path));
         }
@@ -141,7 +165,7 @@ fn read_file(root: &Path, path: &Path, counter: &Arc<AtomicU64>, max: usize) -> 
     }
     let gz = is_gz(path);
     let read = std::fs::File::open(path).and_then(|f| {
-        let mut r = decoder(Counted::new(f, counter.clone()), gz);
+        let mut r = super::unicode::Unicode::new(decoder(Counted::new(f, counter.clone()), gz));
         read_note(&mut r, max, (!gz).then_some(meta.len()))
     });
     match read {
@@ -159,19 +183,40 @@ fn read_file(root: &Path, path: &Path, counter: &Arc<AtomicU64>, max: usize) -> 
 }
 
 /// The `.txt` files under `root`, as items in path order, each note at
-/// most `max_note_bytes` bytes, and their total size on disk. Fails only
-/// when `root` itself cannot be listed.
+/// most `max_note_bytes` bytes, their total size on disk, and the paths
+/// of the files to be read. With `follow`, symbolic links leading out of
+/// the tree are read too. Fails only when `root` itself cannot be listed.
 pub fn read(
     root: &Path,
     counter: Arc<AtomicU64>,
     max_note_bytes: usize,
-) -> std::io::Result<(impl Iterator<Item = Item> + Send, u64)> {
+    follow: bool,
+) -> std::io::Result<(impl Iterator<Item = Item> + Send, u64, Vec<PathBuf>)> {
     std::fs::read_dir(root)?;
     let mut entries = Vec::new();
     let mut size = 0;
-    walk(root, &mut entries, &mut size);
+    let w = Walk {
+        root: std::fs::canonicalize(root)?,
+        follow,
+    };
+    walk(&w, root, &mut entries, &mut size);
+    let files = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::File(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
     let root = root.to_path_buf();
     let items = entries.into_iter().map(move |entry| match entry {
+        Entry::Outside(path, target) => Item::error(
+            path.display().to_string(),
+            Some(id_of(&root, &path)),
+            format!(
+                "not read: a symbolic link to {}, outside the scanned tree (--follow reads it)",
+                target.display()
+            ),
+        ),
         Entry::Unreadable(path, e) => Item::error(
             path.display().to_string(),
             None,
@@ -179,7 +224,7 @@ pub fn read(
         ),
         Entry::File(path) => read_file(&root, &path, &counter, max_note_bytes),
     });
-    Ok((items, size))
+    Ok((items, size, files))
 }
 
 /// One plain-text note from `reader` (a single `.txt` file, or standard

@@ -14,6 +14,7 @@
 //! limit keeps.
 
 use super::jsonl::{read_lines, repair};
+use super::line::Cut;
 use super::{Item, Note, ReadError};
 use base64::Engine as _;
 use serde::Deserialize;
@@ -59,7 +60,9 @@ pub fn read_with<R: BufRead>(
     name: String,
     max_note_bytes: usize,
 ) -> impl Iterator<Item = Item> {
-    read_lines(reader, name, move |line| parse_record(line, max_note_bytes))
+    read_lines(reader, name, max_note_bytes, move |line, cuts| {
+        parse_kept(line, cuts, max_note_bytes)
+    })
 }
 
 /// Parses one NDJSON line into a note, keeping the whole text.
@@ -69,8 +72,14 @@ pub fn parse_line(line: &[u8]) -> Result<Note, ReadError> {
 
 /// Parses one NDJSON line into a note of at most `max_note_bytes` bytes.
 pub fn parse_record(line: &[u8], max_note_bytes: usize) -> Result<Note, ReadError> {
+    parse_kept(line, &[], max_note_bytes)
+}
+
+/// [`parse_record`] for a line whose `cuts` the reader made.
+fn parse_kept(line: &[u8], cuts: &[Cut], max_note_bytes: usize) -> Result<Note, ReadError> {
+    let base = Base { line, cuts };
     match serde_json::from_slice::<Resource>(line) {
-        Ok(r) => resource_note(r, max_note_bytes, Vec::new()),
+        Ok(r) => resource_note(r, base, max_note_bytes, Vec::new()),
         Err(e) => {
             let cut = e.is_eof() && !line.ends_with(b"\n");
             let Some((repaired, warnings)) = repair(line) else {
@@ -83,8 +92,12 @@ pub fn parse_record(line: &[u8], max_note_bytes: usize) -> Result<Note, ReadErro
                     },
                 });
             };
+            let base = Base {
+                line: &repaired,
+                cuts,
+            };
             match serde_json::from_slice::<Resource>(&repaired) {
-                Ok(r) => resource_note(r, max_note_bytes, warnings),
+                Ok(r) => resource_note(r, base, max_note_bytes, warnings),
                 Err(e) => Err(ReadError {
                     id: None,
                     message: format!(
@@ -97,8 +110,37 @@ pub fn parse_record(line: &[u8], max_note_bytes: usize) -> Result<Note, ReadErro
     }
 }
 
+/// The line a resource was parsed from, and the strings the reader cut in
+/// it: an attachment cut there is measured by the cut.
+#[derive(Clone, Copy)]
+struct Base<'a> {
+    line: &'a [u8],
+    cuts: &'a [Cut],
+}
+
+impl Base<'_> {
+    /// Bytes of the whole base64 text of `data`, when the reader cut it.
+    fn cut_len(&self, data: &str) -> Option<u64> {
+        if self.cuts.is_empty() {
+            return None;
+        }
+        // Only data borrowed from the line (no escapes) lies inside it.
+        let at = (data.as_ptr() as usize).checked_sub(self.line.as_ptr() as usize)?;
+        if at > self.line.len() {
+            return None;
+        }
+        // The string's content starts after its quote.
+        let n = super::line::string_ordinal(self.line, at.checked_sub(1)?);
+        self.cuts
+            .iter()
+            .find(|c| c.ordinal == n)
+            .map(|c| c.decoded_len)
+    }
+}
+
 fn resource_note(
     r: Resource<'_>,
+    base: Base<'_>,
     max_note_bytes: usize,
     mut warnings: Vec<String>,
 ) -> Result<Note, ReadError> {
@@ -157,6 +199,8 @@ fn resource_note(
                 continue;
             }
         };
+        // An attachment the reader cut: its size from its whole length.
+        let size = base.cut_len(data).map_or(size, |n| n / 4 * 3);
         full += size + if read_any { 2 } else { 0 };
         let mut bytes = bytes;
         if bytes.len() > room {

@@ -19,6 +19,7 @@
 //! keeping at most the reader's byte limit: a 200 MB note costs the line
 //! plus the kept text, not three copies.
 
+use super::line::{Cut, Limits};
 use super::{location, truncation_warning, Item, Note, ReadError};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -47,7 +48,7 @@ impl Default for Fields {
 /// The fields of one line, before their types are checked.
 #[derive(Default)]
 struct Raw<'a> {
-    id: Option<Value>,
+    id: Option<&'a RawValue>,
     text: Option<&'a RawValue>,
     codes: Option<Value>,
 }
@@ -102,28 +103,21 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
         let mut raw = Raw::default();
         while let Some(roles) = map.next_key_seed(KeySeed(self.0))? {
-            if roles.text {
+            if roles.text || roles.id {
+                // Raw, so a numeric id keeps the digits as written.
                 let v: &'de RawValue = map.next_value()?;
-                if roles.id || roles.codes {
+                if roles.codes {
                     let value: Value = serde_json::from_str(v.get()).map_err(de::Error::custom)?;
-                    if roles.id {
-                        raw.id = Some(value.clone());
-                    }
-                    if roles.codes {
-                        raw.codes = Some(value);
-                    }
-                }
-                raw.text = Some(v);
-            } else if roles.id || roles.codes {
-                let value: Value = map.next_value()?;
-                if roles.id && roles.codes {
-                    raw.codes = Some(value.clone());
-                }
-                if roles.id {
-                    raw.id = Some(value);
-                } else {
                     raw.codes = Some(value);
                 }
+                if roles.id {
+                    raw.id = Some(v);
+                }
+                if roles.text {
+                    raw.text = Some(v);
+                }
+            } else if roles.codes {
+                raw.codes = Some(map.next_value()?);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -144,15 +138,30 @@ pub fn parse_record(
     fields: &Fields,
     max_note_bytes: usize,
 ) -> Result<Note, ReadError> {
+    parse_kept(line, &[], fields, max_note_bytes)
+}
+
+/// [`parse_record`] for a line the reader shortened: `cuts` says which of
+/// its strings were cut and how long they were.
+pub(crate) fn parse_kept(
+    line: &[u8],
+    cuts: &[Cut],
+    fields: &Fields,
+    max_note_bytes: usize,
+) -> Result<Note, ReadError> {
+    let within = Within {
+        cuts,
+        max: max_note_bytes,
+    };
     match parse_raw(line, fields) {
-        Ok(raw) => note(raw, fields, max_note_bytes, Vec::new()),
+        Ok(raw) => note(raw, line, fields, within, Vec::new()),
         Err(e) => {
             // Repair only what an encoding broke, then read it again.
             let Some((repaired, warnings)) = repair(line) else {
                 return Err(syntax_error(line, &e));
             };
             match parse_raw(&repaired, fields) {
-                Ok(raw) => note(raw, fields, max_note_bytes, warnings),
+                Ok(raw) => note(raw, &repaired, fields, within, warnings),
                 Err(e2) => Err(ReadError {
                     message: format!(
                         "{} (after repairing: {})",
@@ -163,6 +172,26 @@ pub fn parse_record(
                 }),
             }
         }
+    }
+}
+
+/// What bounds a note's text: the byte limit, and the strings the reader
+/// already cut.
+#[derive(Clone, Copy)]
+struct Within<'c> {
+    cuts: &'c [Cut],
+    max: usize,
+}
+
+impl Within<'_> {
+    /// The cut of the string `json` (borrowed from `base`), if it was cut.
+    fn cut_of(&self, json: &str, base: &[u8]) -> Option<Cut> {
+        if self.cuts.is_empty() {
+            return None;
+        }
+        let at = (json.as_ptr() as usize).checked_sub(base.as_ptr() as usize)?;
+        let n = super::line::string_ordinal(base, at);
+        self.cuts.iter().find(|c| c.ordinal == n).copied()
     }
 }
 
@@ -191,20 +220,25 @@ fn syntax_error(line: &[u8], e: &serde_json::Error) -> ReadError {
 
 fn note(
     raw: Raw<'_>,
+    base: &[u8],
     fields: &Fields,
-    max_note_bytes: usize,
+    within: Within<'_>,
     mut warnings: Vec<String>,
 ) -> Result<Note, ReadError> {
-    let id = match raw.id {
-        Some(Value::String(s)) => s,
-        Some(Value::Number(n)) => n.to_string(),
+    let max_note_bytes = within.max;
+    let id = match raw.id.map(RawValue::get) {
+        // The number as written: `1e2` stays `1e2`, and two 30-digit ids
+        // never meet in one float.
+        Some(json) if matches!(json.as_bytes()[0], b'-' | b'0'..=b'9') => json.to_string(),
+        Some(json) if json.starts_with('"') => serde_json::from_str::<String>(json)
+            .unwrap_or_else(|_| unescape(&json[1..json.len() - 1], usize::MAX).text),
         Some(other) => {
             return Err(ReadError {
                 id: None,
                 message: format!(
                     "field {:?} must be a string or number, found {}",
                     fields.id,
-                    kind(&other)
+                    raw_kind(other)
                 ),
             })
         }
@@ -224,12 +258,11 @@ fn note(
                     u.lone_surrogates
                 ));
             }
-            if u.text.len() < u.full_len {
-                warnings.push(truncation_warning(
-                    Some(u.full_len as u64),
-                    u.text.len(),
-                    max_note_bytes,
-                ));
+            // Cut by the reader: the whole size is what it counted.
+            let cut = within.cut_of(json, base);
+            let full = cut.map_or(u.full_len as u64, |c| c.decoded_len);
+            if cut.is_some() || u.text.len() < u.full_len {
+                warnings.push(truncation_warning(Some(full), u.text.len(), max_note_bytes));
             }
             u.text
         }
@@ -550,15 +583,16 @@ pub fn read<R: BufRead>(reader: R, name: String, fields: Fields) -> impl Iterato
 /// at most `max_note_bytes` bytes of text. Every non-blank line yields one
 /// item: a note, or an error item located at its line and byte offset; a
 /// read error (a disk error, a cut gzip stream) yields one error item at
-/// the line being read and ends the stream.
+/// the line being read and ends the stream. A line is never held whole:
+/// see [`super::line`].
 pub fn read_with<R: BufRead>(
     reader: R,
     name: String,
     fields: Fields,
     max_note_bytes: usize,
 ) -> impl Iterator<Item = Item> {
-    read_lines(reader, name, move |line| {
-        parse_record(line, &fields, max_note_bytes)
+    read_lines(reader, name, max_note_bytes, move |line, cuts| {
+        parse_kept(line, cuts, &fields, max_note_bytes)
     })
 }
 
@@ -567,13 +601,16 @@ pub fn read_with<R: BufRead>(
 const KEEP_BUFFER: usize = 4 << 20;
 
 /// The line loop shared by the line-oriented readers (JSONL, FHIR NDJSON):
-/// each non-blank line parsed by `parse`, located as `name:line (byte N)`.
+/// each non-blank line, as [`super::line::read_line`] keeps it for notes
+/// of `max_note_bytes`, parsed by `parse`, located as `name:line (byte N)`.
 pub(crate) fn read_lines<R: BufRead>(
     reader: R,
     name: String,
-    mut parse: impl FnMut(&[u8]) -> Result<Note, ReadError>,
+    max_note_bytes: usize,
+    mut parse: impl FnMut(&[u8], &[Cut]) -> Result<Note, ReadError>,
 ) -> impl Iterator<Item = Item> {
     let mut reader = reader;
+    let limits = Limits::for_notes(max_note_bytes);
     let mut line_no = 0u64;
     let mut offset = 0u64;
     let mut done = false;
@@ -585,14 +622,13 @@ pub(crate) fn read_lines<R: BufRead>(
         if buf.capacity() > KEEP_BUFFER {
             buf = Vec::new();
         }
-        buf.clear();
         line_no += 1;
         let start = offset;
         let at = location(&name, line_no, start);
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => return None,
-            Ok(n) => {
-                offset += n as u64;
+        match super::line::read_line(&mut reader, &mut buf, limits) {
+            Ok(None) => return None,
+            Ok(Some(kept)) => {
+                offset += kept.read;
                 let mut line = &buf[..];
                 if start == 0 {
                     if line.starts_with(&[0xFF, 0xFE]) || line.starts_with(&[0xFE, 0xFF]) {
@@ -606,12 +642,23 @@ pub(crate) fn read_lines<R: BufRead>(
                     }
                     line = line.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(line);
                 }
+                if kept.overlong {
+                    return Some(Item::error(
+                        at,
+                        None,
+                        format!(
+                            "not read: a line of {} bytes whose JSON outside its strings runs past {} bytes, \
+                             more than any record holds (the limit follows --max-note-bytes)",
+                            kept.read, limits.line
+                        ),
+                    ));
+                }
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
                     continue;
                 }
                 return Some(Item {
                     location: at,
-                    note: parse(line),
+                    note: parse(line, &kept.cuts),
                 });
             }
             Err(e) => {

@@ -14,7 +14,8 @@
 //! | truncated | the note was longer than the readers' limit ([`source::Config::max_note_bytes`], `--max-note-bytes`): its first bytes, cut at a character boundary, were analysed; spans refer to them |
 //! | duplicate id | an earlier record of the run had the same id; this one is analysed too |
 //! | empty text | the text is empty or only whitespace: nothing to find |
-//! | ragged CSV row, no final line break, attachments not read | see [`csv`] and [`fhir`] |
+//! | ragged CSV row, no final line break, blank lines, rows merged by a stray quote, attachments not read | see [`csv`] and [`fhir`] |
+//! | findings, citations or a quoted sentence cut | the record would be too big to write: see [`cap`] |
 //!
 //! A note that makes the analysis panic (a bug) yields an error record
 //! saying so rather than ending the run.
@@ -39,17 +40,26 @@
 //!
 //! Two things grow beyond that. The duplicate-id check keeps a 64-bit
 //! hash of every distinct id: 5 million distinct ids peaked at 125 MB
-//! resident (14 MB without the check). And a single huge note is held
-//! whole while read: a 107 MB JSONL line (MTSamples joined into one line,
-//! as a PDF pasted whole arrives) peaked at 216 MB with the default 64 MiB
-//! limit, 339 MB with the limit raised to 1 GiB.
+//! resident (14 MB without the check). And the analysis of one note holds
+//! all its findings (about 120 bytes each): a note that is nothing but
+//! findings (60 MB of "R/L ") peaked at 3.8 GB; what it writes is capped
+//! ([`cap`]).
+//!
+//! No reader holds a record whole: a JSON line streams through
+//! [`line`], a CSV record through the cell caps of [`csv`], a text file is
+//! read up to the limit; each keeps a few times
+//! [`source::Config::max_note_bytes`] at most. A 10 GB line of zeros in a
+//! gzip'd JSONL peaked at 100 MB with the default limit.
 
+pub mod cap;
 pub mod csv;
 pub mod dir;
 pub mod fhir;
 pub mod jsonl;
+pub mod line;
 pub mod source;
 pub mod table;
+pub mod unicode;
 
 use crate::output;
 use crate::rules::FlagId;
@@ -264,6 +274,7 @@ struct Tally {
     flags: Vec<FlagId>,
     codes: Vec<String>,
     error: bool,
+    warned: bool,
 }
 
 /// The checks every reader's notes share, made in input order: an empty
@@ -309,9 +320,15 @@ impl Checks {
             }
         };
         if !self.seen.insert(id_hash(&note.id)) {
+            // Quoted short: a huge id must not be copied into a warning.
+            let shown = &note.id[..floor_char_boundary(&note.id, 256)];
+            let more = if shown.len() < note.id.len() {
+                format!(" (first 256 of {} bytes)", note.id.len())
+            } else {
+                String::new()
+            };
             note.warnings.push(format!(
-                "duplicate id {:?}: an earlier record of this run has the same id",
-                note.id
+                "duplicate id {shown:?}{more}: an earlier record of this run has the same id"
             ));
         }
         if note.id.is_empty() {
@@ -389,7 +406,7 @@ fn render_as(
                     analyzer.analyze_screened(&note.text, claim)
                 }
             }));
-            let analysis = match analysed {
+            let mut analysis = match analysed {
                 Ok(a) => a,
                 Err(panic) => {
                     let message = format!(
@@ -399,30 +416,38 @@ fn render_as(
                     return error(out, Some(&note.id), &message);
                 }
             };
-            let at = (!note.warnings.is_empty()).then_some(item.location.as_str());
+            // What one record may hold: cut with a warning (see [`cap`]).
+            let mut capped = Vec::new();
+            cap::cap(&mut analysis, &note.text, &mut capped);
+            let warnings: std::borrow::Cow<[String]> = if capped.is_empty() {
+                note.warnings.as_slice().into()
+            } else {
+                note.warnings
+                    .iter()
+                    .cloned()
+                    .chain(capped)
+                    .collect::<Vec<_>>()
+                    .into()
+            };
+            let at = (!warnings.is_empty()).then_some(item.location.as_str());
             match format {
                 Format::Jsonl => output::write_result_with(
-                    out,
-                    &note.id,
-                    at,
-                    &note.text,
-                    &analysis,
-                    &note.warnings,
-                    findings,
+                    out, &note.id, at, &note.text, &analysis, &warnings, findings,
                 ),
                 // n_findings counts the findings JSON would carry.
                 Format::Csv if findings == output::Findings::All => {
-                    table::write_result(out, &note.id, at, &analysis, &note.warnings)
+                    table::write_result(out, &note.id, at, &analysis, &warnings)
                 }
                 Format::Csv => {
                     let cited = output::cited(&analysis);
-                    table::write_result(out, &note.id, at, &cited, &note.warnings)
+                    table::write_result(out, &note.id, at, &cited, &warnings)
                 }
             }
             Tally {
                 flags: analysis.flags.iter().map(|f| f.id).collect(),
                 codes: analysis.codes.into_iter().map(|c| c.code).collect(),
                 error: false,
+                warned: !warnings.is_empty(),
             }
         }
         Err(e) => error(out, e.id.as_deref(), &e.message),
@@ -521,7 +546,7 @@ where
                 totals.errors += 1;
             } else if let Ok(n) = &item.note {
                 totals.bytes += n.text.len() as u64;
-                totals.warned += u64::from(!n.warnings.is_empty());
+                totals.warned += u64::from(tally.warned);
             }
             for f in tally.flags {
                 *totals.flags.entry(f).or_default() += 1;

@@ -15,7 +15,9 @@
 //! decompressed when it starts with the gzip magic bytes. A gzip stream
 //! that is cut short or corrupt ends that input with one error record at
 //! the record being read, saying so; the records before it stand, and
-//! byte offsets in locations count decompressed bytes.
+//! byte offsets in locations count decompressed bytes. Text in UTF-16 or
+//! UTF-32 with a byte-order mark is decoded to UTF-8 (see
+//! [`super::unicode`]); its offsets count bytes of the UTF-8.
 
 use super::{csv, dir, fhir, jsonl, Item};
 use std::io::{BufRead, BufReader, Read};
@@ -87,6 +89,8 @@ pub struct Config {
     pub fields: jsonl::Fields,
     /// Longer notes are cut to this many bytes, with a warning.
     pub max_note_bytes: usize,
+    /// Read files that symbolic links in a scanned tree lead to outside it.
+    pub follow: bool,
 }
 
 impl Default for Config {
@@ -95,6 +99,7 @@ impl Default for Config {
             format: None,
             fields: jsonl::Fields::default(),
             max_note_bytes: super::DEFAULT_MAX_NOTE_BYTES,
+            follow: false,
         }
     }
 }
@@ -106,6 +111,9 @@ pub struct Opened {
     pub items: Box<dyn Iterator<Item = Item> + Send>,
     /// Bytes to read, when known.
     pub size: Option<u64>,
+    /// The files it reads (for a scanned tree, those found in it): what
+    /// an output must never be. Empty for standard input.
+    pub files: Vec<std::path::PathBuf>,
 }
 
 /// Counts the bytes read through it into a shared counter: progress in
@@ -184,10 +192,11 @@ pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::R
         }
     });
     if format == InputFormat::Text && !stdin && path.is_dir() {
-        let (items, size) = dir::read(path, counter, config.max_note_bytes)?;
+        let (items, size, files) = dir::read(path, counter, config.max_note_bytes, config.follow)?;
         return Ok(Opened {
             items: Box::new(items),
             size: Some(size),
+            files,
         });
     }
     let name = if stdin {
@@ -206,6 +215,8 @@ pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::R
         let size = file.metadata().ok().map(|m| m.len());
         (decoder(Counted::new(file, counter), is_gz(path)), size)
     };
+    // UTF-16/32 with a byte-order mark is decoded to UTF-8.
+    let reader: Box<dyn BufRead + Send> = Box::new(super::unicode::Unicode::new(reader));
     let fields = config.fields.clone();
     let max = config.max_note_bytes;
     let items: Box<dyn Iterator<Item = Item> + Send> = match format {
@@ -214,7 +225,12 @@ pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::R
         InputFormat::Csv => Box::new(csv::read_with(reader, name, fields, max)),
         InputFormat::Text => Box::new(dir::read_one(reader, name, text_id(path), max)),
     };
-    Ok(Opened { items, size })
+    let files = if stdin {
+        Vec::new()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    Ok(Opened { items, size, files })
 }
 
 /// The id of a single text note: its file name without `.gz`.

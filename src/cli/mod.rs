@@ -6,6 +6,7 @@
 
 mod eval;
 mod negex;
+mod output;
 mod scan;
 mod show;
 mod synth;
@@ -14,6 +15,8 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Exit status for a usage, configuration or I/O failure.
+pub const EXIT_FAILURE: u8 = 1;
 /// Exit status when a record could not be analysed (its error record was written).
 pub const EXIT_RECORD_ERRORS: u8 = 2;
 /// Exit status when `eval` scores below a bar given on the command line.
@@ -58,22 +61,6 @@ enum Command {
     },
 }
 
-/// A buffered writer to `path`, or to standard output when there is none.
-fn open_output(path: Option<&std::path::Path>) -> anyhow::Result<Box<dyn std::io::Write>> {
-    use anyhow::Context;
-    let out: Box<dyn std::io::Write> = match path {
-        Some(p) => Box::new(std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::io::stdout().lock(),
-        )),
-    };
-    Ok(out)
-}
-
 fn analyzer(lexicons: &Option<PathBuf>) -> anyhow::Result<docgap::Analyzer> {
     use anyhow::Context;
     let mut b = docgap::Analyzer::builder();
@@ -85,7 +72,21 @@ fn analyzer(lexicons: &Option<PathBuf>) -> anyhow::Result<docgap::Analyzer> {
 
 /// Runs the CLI and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap exits 2 on a usage error, which docgap keeps for "some records
+    // failed": a bad flag must not look like a run of error records (a
+    // caller such as the Spark wrapper would accept it as done).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_FAILURE)
+            } else {
+                // --help, --version.
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let result = match &cli.command {
         Command::Scan(a) => analyzer(&cli.lexicons).and_then(|an| scan::run(&an, a)),
         Command::Show(a) => analyzer(&cli.lexicons).and_then(|an| show::run(&an, a)),
@@ -98,7 +99,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("docgap: error: {e:#}");
-            ExitCode::from(1)
+            ExitCode::from(EXIT_FAILURE)
         }
     }
 }

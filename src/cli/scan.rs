@@ -1,5 +1,6 @@
 //! `docgap scan`: the batch job.
 
+use super::output::{self, Output};
 use super::EXIT_RECORD_ERRORS;
 use anyhow::Context;
 use docgap::batch::source::{self, Config, InputFormat};
@@ -23,7 +24,7 @@ pub struct Args {
     /// Input files or directories; `-` or none reads standard input.
     #[arg(value_name = "PATH")]
     inputs: Vec<PathBuf>,
-    /// Write results here instead of standard output.
+    /// Write results here instead of standard output: written as FILE.partial, renamed to FILE when every record is written (a failed or killed run leaves only FILE.partial). FILE may not be an input nor inside a scanned directory.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Output format: jsonl (one JSON result a line) or csv (one row a note: id, codes, flags, counts, error, warnings).
@@ -32,9 +33,12 @@ pub struct Args {
     /// Input format of every input: jsonl, csv, text, fhir (default: from each path's extension; jsonl for standard input).
     #[arg(long, value_name = "FORMAT", value_parser = parse_input_format)]
     input_format: Option<InputFormat>,
-    /// Worker threads (default: all cores).
-    #[arg(short, long, value_name = "N")]
-    jobs: Option<usize>,
+    /// Worker threads (default or 0: all cores; at most 4 times the cores, more is clamped with a warning).
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=MAX_JOBS as i64))]
+    jobs: Option<u32>,
+    /// Read .txt files that symbolic links in a scanned directory lead to outside it (default: such a link yields an error record).
+    #[arg(long)]
+    follow: bool,
     /// Name of the id field (JSONL) or column (CSV, e.g. ROW_ID).
     #[arg(long, default_value = "id", value_name = "NAME")]
     id_field: String,
@@ -62,6 +66,27 @@ fn parse_findings(s: &str) -> Result<docgap::output::Findings, String> {
     s.parse()
 }
 
+/// The most `--jobs` accepted at all: threads beyond this only cost
+/// memory (each holds a note's analysis) and start-up time.
+const MAX_JOBS: usize = 1024;
+
+/// Threads for `--jobs n`: more than four per core gain nothing and each
+/// costs memory, so the count is clamped there, with a warning.
+fn threads(jobs: Option<u32>) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let ceiling = (cores * 4).max(4);
+    match jobs {
+        None | Some(0) => cores,
+        Some(n) if n as usize > ceiling => {
+            eprintln!(
+                "docgap: warning: --jobs {n} clamped to {ceiling} (four threads per core on this machine)"
+            );
+            ceiling
+        }
+        Some(n) => n as usize,
+    }
+}
+
 fn parse_input_format(s: &str) -> Result<InputFormat, String> {
     s.parse()
 }
@@ -86,6 +111,10 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
 
 pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    if args.output.is_none() {
+        // Before any input is opened: one could take descriptor 1.
+        output::require_stdout()?;
+    }
     let inputs = if args.inputs.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -101,19 +130,57 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
             text: args.text_field.clone(),
         },
         max_note_bytes: args.max_note_bytes,
+        follow: args.follow,
     };
     // Every input is opened first, so a missing file fails before any output.
     let read_bytes = Arc::new(AtomicU64::new(0));
     let mut sources = Vec::new();
     let mut total_size = Some(0u64);
+    let mut read = output::Inputs::default();
     for p in &inputs {
         let opened = source::open(p, &config, read_bytes.clone())
             .with_context(|| format!("opening {}", p.display()))?;
         total_size = total_size.zip(opened.size).map(|(a, b)| a + b);
         sources.push(opened.items);
+        if p.as_os_str() == "-" {
+            if let Some(m) = output::stdio_metadata(std::io::stdin()) {
+                read.files.insert(output::identity(&m));
+            }
+        } else if let Ok(m) = std::fs::metadata(p) {
+            if m.is_dir() {
+                read.dirs.push((output::identity(&m), p.clone()));
+            }
+        }
+        for f in &opened.files {
+            if let Ok(m) = std::fs::metadata(f) {
+                read.files.insert(output::identity(&m));
+            }
+        }
+    }
+    match &args.output {
+        Some(path) => read.check_output(path)?,
+        None => read.check_stdout()?,
     }
     let items = sources.into_iter().flatten();
-    let mut out = super::open_output(args.output.as_deref())?;
+    let mut out = Output::open(args.output.as_deref())?;
+    match write(analyzer, args, items, &mut out, total_size, &read_bytes) {
+        Ok(totals) => {
+            out.finish()?;
+            report(args, &totals, started)
+        }
+        Err(e) => Err(e.context(out.failed_note())),
+    }
+}
+
+/// Writes every record to `out`.
+fn write(
+    analyzer: &docgap::Analyzer,
+    args: &Args,
+    items: impl Iterator<Item = docgap::batch::Item> + Send,
+    out: &mut Output,
+    total_size: Option<u64>,
+    read_bytes: &AtomicU64,
+) -> anyhow::Result<Totals> {
     let format = match args.format.as_str() {
         "csv" => Format::Csv,
         _ => Format::Jsonl,
@@ -122,7 +189,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         out.write_all(table::HEADER.as_bytes())?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
+        .num_threads(threads(args.jobs))
         .build()
         .context("starting worker threads")?;
     let options = Options {
@@ -133,7 +200,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         ..Options::default()
     };
     let bar = progress_bar(total_size);
-    let totals = batch::run_with(analyzer, &pool, items, &options, &mut out, |t| {
+    let totals = batch::run_with(analyzer, &pool, items, &options, out, |t| {
         if let Some(bar) = &bar {
             bar.set_position(read_bytes.load(Ordering::Relaxed));
             bar.set_message(format!("{} notes", t.records));
@@ -144,8 +211,14 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    Ok(totals)
+}
+
+/// The end of a run: the summary, the counts of warned and failed
+/// records, and the exit status they give.
+fn report(args: &Args, totals: &Totals, started: Instant) -> anyhow::Result<ExitCode> {
     if args.summary {
-        eprint!("{}", summary(&totals, started.elapsed().as_secs_f64()));
+        eprint!("{}", summary(totals, started.elapsed().as_secs_f64()));
     }
     if totals.warned > 0 {
         eprintln!(

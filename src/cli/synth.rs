@@ -1,7 +1,6 @@
 //! `docgap synth`: a reproducible synthetic corpus for benchmarks.
 
 use anyhow::Context;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,10 +22,10 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let mut out = super::open_output(args.output.as_deref())?;
+    let mut out = super::output::Output::open(args.output.as_deref())?;
     let bytes = docgap::synth::write_jsonl_with(&mut out, args.notes, args.seed, args.osteo_share)
-        .context("writing the corpus")?;
-    out.flush().context("writing the corpus")?;
+        .with_context(|| format!("writing the corpus; {}", out.failed_note()))?;
+    out.finish()?;
     if let Some(p) = &args.output {
         eprintln!(
             "docgap: wrote {} notes ({:.1} MB of text) to {}",

@@ -264,12 +264,25 @@ impl Lexicon {
             let category = category_of(name).expect("embedded file is listed in FILES");
             match overrides.iter().find(|(n, _)| n == name) {
                 Some((_, path)) => {
-                    let text =
-                        std::fs::read_to_string(path).map_err(|source| LexiconError::Io {
-                            path: path.clone(),
-                            source,
-                        })?;
-                    parse_file(&path.display().to_string(), &text, category, &mut entries)?;
+                    let text = read_override(path)?;
+                    let file = path.display().to_string();
+                    let before = entries.len();
+                    parse_file(&file, &text, category, &mut entries)?;
+                    // An empty override turns a category's detection off:
+                    // only on purpose.
+                    if entries.len() == before && !text.lines().any(|l| l.trim_end() == ALLOW_EMPTY)
+                    {
+                        return Err(LexiconError::Row {
+                            origin: Origin {
+                                file: file.into(),
+                                line: text.lines().count().max(1),
+                            },
+                            message: format!(
+                                "no entries: this override would turn off every {name} match; \
+                                 add a line {ALLOW_EMPTY:?} if that is meant"
+                            ),
+                        });
+                    }
                 }
                 None => parse_file(name, text, category, &mut entries)?,
             }
@@ -298,6 +311,43 @@ impl Lexicon {
     pub fn embedded_text(name: &str) -> Option<&'static str> {
         EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
     }
+}
+
+/// The line that lets an override file hold no entries.
+pub const ALLOW_EMPTY: &str = "# allow-empty";
+
+/// An override file's text: a regular file (a FIFO would block the load
+/// forever) in UTF-8, a bad byte reported at its line.
+fn read_override(path: &Path) -> Result<String, LexiconError> {
+    let io = |source| LexiconError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file: a lexicon override must be a plain .tsv file",
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = at
+            - bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+        LexiconError::Row {
+            origin: Origin {
+                file: path.display().to_string().into(),
+                line,
+            },
+            message: format!("not valid UTF-8 (byte {} of the line)", column + 1),
+        }
+    })
 }
 
 fn category_of(name: &str) -> Option<Category> {
