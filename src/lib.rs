@@ -46,6 +46,7 @@ pub mod lexicon;
 pub mod matcher;
 pub mod negex;
 pub mod output;
+pub mod queries;
 pub mod rules;
 pub mod segment;
 pub mod span;

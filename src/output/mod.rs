@@ -11,15 +11,19 @@
 //!  "codes": [{"code": "M86.552", "role": "primary",
 //!             "description": "Other chronic hematogenous osteomyelitis, left femur",
 //!             "evidence": [0, 2, 3]}],
-//!  "flags": [{"id": "ORGANISM_NOT_DOCUMENTED", "message": "...", "evidence": [],
-//!             "sentence": {"start": 0, "end": 57, "text": "..."}}],
+//!  "flags": [{"id": "ORGANISM_NOT_DOCUMENTED", "message": "...",
+//!             "audience": "provider", "query": "...", "indicators": [4],
+//!             "evidence": [], "sentence": {"start": 0, "end": 57, "text": "..."}}],
 //!  "findings": [{"category": "condition", "value": "osteomyelitis",
 //!                "text": "osteomyelitis", "start": 20, "end": 33,
 //!                "sentence": 0, "section": "assessment", "assertion": {}}],
 //!  "assigned_codes": ["M86.9"]}
 //! ```
 //!
-//! `evidence` holds indices into `findings`; `start`/`end` are byte offsets
+//! A flag's `audience` is `provider` (a documentation question) or `coder`
+//! (a claim change); `query` is the text to send or act on, built from the
+//! note's evidence (`crate::queries`); `indicators` are the findings it
+//! quotes. `evidence` and `indicators` hold indices into `findings`; `start`/`end` are byte offsets
 //! into the note text as analysed (after lossy UTF-8 decoding or
 //! truncation, when a warning says so). A note analysed with a caveat
 //! carries `"warnings": [...]` (one sentence each) and its `"location"`
@@ -87,6 +91,13 @@ pub fn write_result(
         key(out, f.id.as_str());
         out.extend_from_slice(b",\"message\":");
         string(out, &f.message);
+        let q = crate::queries::build(text, analysis, f);
+        out.extend_from_slice(b",\"audience\":");
+        key(out, q.audience.as_str());
+        out.extend_from_slice(b",\"query\":");
+        string(out, &q.text);
+        out.extend_from_slice(b",\"indicators\":");
+        numbers(out, &q.indicators);
         out.extend_from_slice(b",\"evidence\":");
         numbers(out, &f.evidence);
         if let Some(s) = flag_sentence(analysis, &f.evidence) {
@@ -300,6 +311,9 @@ mod tests {
     struct WireFlag<'a> {
         id: FlagId,
         message: &'a str,
+        audience: crate::queries::Audience,
+        query: String,
+        indicators: Vec<u32>,
         evidence: &'a [u32],
         #[serde(skip_serializing_if = "Option::is_none")]
         sentence: Option<WireSentence<'a>>,
@@ -368,15 +382,21 @@ mod tests {
             flags: analysis
                 .flags
                 .iter()
-                .map(|f| WireFlag {
-                    id: f.id,
-                    message: &f.message,
-                    evidence: &f.evidence,
-                    sentence: flag_sentence(analysis, &f.evidence).map(|s| WireSentence {
-                        start: s.start,
-                        end: s.end,
-                        text: &text[s.range()],
-                    }),
+                .map(|f| {
+                    let q = crate::queries::build(text, analysis, f);
+                    WireFlag {
+                        id: f.id,
+                        message: &f.message,
+                        audience: q.audience,
+                        query: q.text,
+                        indicators: q.indicators,
+                        evidence: &f.evidence,
+                        sentence: flag_sentence(analysis, &f.evidence).map(|s| WireSentence {
+                            start: s.start,
+                            end: s.end,
+                            text: &text[s.range()],
+                        }),
+                    }
                 })
                 .collect(),
             findings: analysis
