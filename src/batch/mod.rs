@@ -376,7 +376,9 @@ fn render_as(analyzer: &Analyzer, item: &Item, format: Format, out: &mut Vec<u8>
                 Format::Jsonl => {
                     output::write_result(out, &note.id, at, &note.text, &analysis, &note.warnings)
                 }
-                Format::Csv => table::write_result(out, &note.id, at, &analysis, &note.warnings),
+                Format::Csv => {
+                    table::write_result(out, &note.id, at, &note.text, &analysis, &note.warnings)
+                }
             }
             Tally {
                 flags: analysis.flags.iter().map(|f| f.id).collect(),
