@@ -47,6 +47,7 @@ pub mod matcher;
 pub mod negex;
 pub mod output;
 pub mod queries;
+pub mod report;
 pub mod rules;
 pub mod segment;
 pub mod span;
