@@ -208,15 +208,15 @@ impl Report {
         // The text, only for a note to review, and only when the results'
         // spans point into it (a notes file that is not the one scanned
         // would highlight the wrong words).
-        let text = text_of(&id);
-        let text = text.as_deref().filter(|t| {
+        let given = text_of(&id);
+        let text = given.as_deref().filter(|t| {
             !rec.flags.is_empty()
                 && rec
                     .findings
                     .iter()
                     .all(|f| t.get(f.start..f.end) == Some(f.text.as_str()))
         });
-        if text.is_none() && !rec.flags.is_empty() && !rec.findings.is_empty() {
+        if given.is_some() && text.is_none() && !rec.flags.is_empty() {
             self.text_mismatches += 1;
         }
         let json = self.note_json(&id, score, &rec, text, options);
