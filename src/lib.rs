@@ -50,6 +50,8 @@ pub mod matcher;
 pub mod negex;
 pub mod output;
 pub mod prefilter;
+pub mod queries;
+pub mod report;
 pub mod rules;
 pub mod segment;
 pub mod span;

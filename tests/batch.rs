@@ -235,7 +235,10 @@ fn csv_output_and_summary() {
             "n_findings",
             "n_warnings",
             "error",
-            "warnings"
+            "warnings",
+            "code_descriptions",
+            "queries",
+            "evidence"
         ]
     );
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();

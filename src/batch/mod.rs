@@ -435,12 +435,21 @@ fn render_as(
                     out, &note.id, at, &note.text, &analysis, &warnings, findings,
                 ),
                 // n_findings counts the findings JSON would carry.
-                Format::Csv if findings == output::Findings::All => {
-                    table::write_result(out, &note.id, at, &analysis, &warnings)
-                }
                 Format::Csv => {
-                    let cited = output::cited(&analysis);
-                    table::write_result(out, &note.id, at, &cited, &warnings)
+                    let n_findings = match findings {
+                        output::Findings::All => analysis.evidence.findings.len(),
+                        output::Findings::None => 0,
+                        output::Findings::Cited => {
+                            output::cited_with_queries(&note.text, &analysis)
+                                .0
+                                .evidence
+                                .findings
+                                .len()
+                        }
+                    };
+                    table::write_result_counting(
+                        out, &note.id, at, &note.text, &analysis, &warnings, n_findings,
+                    )
                 }
             }
             Tally {

@@ -7,6 +7,7 @@
 mod eval;
 mod negex;
 mod output;
+mod report;
 mod scan;
 mod show;
 mod synth;
@@ -46,6 +47,7 @@ enum Command {
     #[command(name = "eval-negex")]
     EvalNegex(negex::Args),
     Synth(synth::Args),
+    Report(report::Args),
     /// Regenerate the shipped ICD-10-CM code table from the official tabular.
     #[command(name = "gen-icd10cm")]
     GenIcd10cm {
@@ -93,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => analyzer(&cli.lexicons).and_then(|an| eval::run(&an, a)),
         Command::EvalNegex(a) => analyzer(&cli.lexicons).and_then(|an| negex::run(&an, a)),
         Command::Synth(a) => synth::run(a),
+        Command::Report(a) => report::run(a),
         Command::GenIcd10cm { tabular, output } => gen_icd(tabular, output),
     };
     match result {

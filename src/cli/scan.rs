@@ -27,9 +27,12 @@ pub struct Args {
     /// Write results here instead of standard output: written as FILE.partial, renamed to FILE when every record is written (a failed or killed run leaves only FILE.partial). FILE may not be an input nor inside a scanned directory.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Output format: jsonl (one JSON result a line) or csv (one row a note: id, codes, flags, counts, error, warnings).
+    /// Output format: jsonl (one JSON result a line) or csv (one row a note: id, codes, flags, counts, error, warnings, code descriptions, queries, evidence sentences).
     #[arg(long, default_value = "jsonl", value_name = "FORMAT", value_parser = ["jsonl", "csv"])]
     format: String,
+    /// With --format csv: start the file with a UTF-8 byte order mark, so Excel reads accents and symbols right.
+    #[arg(long)]
+    bom: bool,
     /// Input format of every input: jsonl, csv, text, fhir (default: from each path's extension; jsonl for standard input).
     #[arg(long, value_name = "FORMAT", value_parser = parse_input_format)]
     input_format: Option<InputFormat>,
@@ -186,6 +189,9 @@ fn write(
         _ => Format::Jsonl,
     };
     if format == Format::Csv {
+        if args.bom {
+            out.write_all(table::BOM.as_bytes())?;
+        }
         out.write_all(table::HEADER.as_bytes())?;
     }
     let pool = rayon::ThreadPoolBuilder::new()

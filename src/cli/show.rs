@@ -2,20 +2,30 @@
 
 use anyhow::Context;
 use docgap::batch::jsonl;
+use docgap::batch::source::{self, Config, InputFormat};
 use docgap::lexicon::Category;
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 /// Show one note for a person: the text with evidence highlighted, the codes, and each flag with the sentence behind it.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A JSONL file of notes, a plain-text note, or `-` for standard input.
+    /// Any input `scan` reads (JSONL, CSV, FHIR NDJSON, a .txt note, a directory of them, .gz), or `-` for standard input (JSONL or plain text).
     #[arg(value_name = "FILE", default_value = "-")]
     input: PathBuf,
-    /// Which record of a JSONL file (default: the first).
+    /// Which record (default: the first).
     #[arg(long, value_name = "ID")]
     id: Option<String>,
+    /// Input format: jsonl, csv, text, fhir (default: from the extension).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_input_format)]
+    input_format: Option<InputFormat>,
+    /// Wrap text at this many columns (0: no wrapping).
+    #[arg(long, default_value_t = 100, value_name = "COLUMNS")]
+    width: usize,
     /// Colour: auto (on a terminal), always, never.
     #[arg(long, default_value = "auto", value_name = "WHEN", value_parser = ["auto", "always", "never"])]
     color: String,
@@ -30,14 +40,46 @@ struct Note {
     assigned: Option<Vec<String>>,
 }
 
+fn parse_input_format(s: &str) -> Result<InputFormat, String> {
+    s.parse()
+}
+
+/// A file or directory goes through scan's readers, so `show` reads what
+/// `scan` reads; standard input may also be one plain-text note.
 fn load(args: &Args) -> anyhow::Result<Note> {
-    let mut raw = Vec::new();
-    if args.input.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut raw)?;
-    } else {
-        raw = std::fs::read(&args.input)
-            .with_context(|| format!("reading {}", args.input.display()))?;
+    if args.input.as_os_str() != "-" {
+        let opened = source::open(
+            &args.input,
+            &Config {
+                format: args.input_format,
+                ..Config::default()
+            },
+            Arc::new(AtomicU64::new(0)),
+        )
+        .with_context(|| format!("opening {}", args.input.display()))?;
+        for item in opened.items {
+            match item.note {
+                Ok(note) if args.id.as_deref().is_none_or(|id| id == note.id) => {
+                    return Ok(Note {
+                        id: note.id,
+                        text: note.text,
+                        assigned: note.assigned_codes,
+                    })
+                }
+                Ok(_) => {}
+                Err(e) if args.id.is_none() || e.id == args.id => {
+                    anyhow::bail!("{}: {}", item.location, e.message)
+                }
+                Err(_) => {}
+            }
+        }
+        match &args.id {
+            Some(id) => anyhow::bail!("no record with id {id:?} in {}", args.input.display()),
+            None => anyhow::bail!("{} holds no record", args.input.display()),
+        }
     }
+    let mut raw = Vec::new();
+    std::io::stdin().read_to_end(&mut raw)?;
     let looks_jsonl = raw.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     if !looks_jsonl {
         if args.id.is_some() {
@@ -72,6 +114,69 @@ fn load(args: &Args) -> anyhow::Result<Note> {
     }
 }
 
+/// Byte offsets of the spaces where a greedy wrap at `width` columns
+/// breaks the line (offsets, so the highlighted spans stay where they are).
+fn wrap_points(text: &str, width: usize) -> BTreeSet<usize> {
+    let mut breaks = BTreeSet::new();
+    if width == 0 {
+        return breaks;
+    }
+    let (mut col, mut last_space, mut since_space) = (0usize, None, 0usize);
+    for (i, c) in text.char_indices() {
+        if c == '\n' {
+            (col, last_space, since_space) = (0, None, 0);
+            continue;
+        }
+        col += 1;
+        since_space += 1;
+        if c == ' ' {
+            last_space = Some(i);
+            since_space = 0;
+        }
+        if col > width {
+            if let Some(at) = last_space.take() {
+                breaks.insert(at);
+                col = since_space;
+            }
+        }
+    }
+    breaks
+}
+
+/// `text[range]` with the wrap points turned into line breaks.
+fn wrapped(text: &str, start: usize, end: usize, breaks: &BTreeSet<usize>) -> String {
+    let mut s = String::with_capacity(end - start);
+    let mut at = start;
+    for &b in breaks.range(start..end) {
+        s.push_str(&text[at..b]);
+        s.push('\n');
+        at = b + 1;
+    }
+    s.push_str(&text[at..end]);
+    s
+}
+
+/// Wraps a paragraph for the flag list, each line indented.
+fn indent_wrap(s: &str, width: usize, indent: &str) -> String {
+    let breaks = wrap_points(s, width.saturating_sub(indent.len()));
+    wrapped(s, 0, s.len(), &breaks)
+        .lines()
+        .map(|l| format!("{indent}{l}\n"))
+        .collect()
+}
+
+const LEGEND: [(Category, &str); 9] = [
+    (Category::Condition, "condition"),
+    (Category::Site, "site"),
+    (Category::Side, "side"),
+    (Category::Route, "route"),
+    (Category::Organism, "organism"),
+    (Category::Specimen, "specimen"),
+    (Category::Acuity, "acuity"),
+    (Category::Imaging, "imaging"),
+    (Category::Defect, "defect/sinus"),
+];
+
 fn colour_of(c: Category) -> &'static str {
     match c {
         Category::Condition => "1;31",
@@ -96,15 +201,25 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         _ => std::io::stdout().is_terminal(),
     };
     let mut out = String::new();
-    out.push_str(&format!("== {}\n\n", note.id));
+    out.push_str(&format!("== {}\n", note.id));
+    if colour {
+        out.push_str("legend:");
+        for (c, name) in LEGEND {
+            out.push_str(&format!(" \x1b[{}m{name}\x1b[0m", colour_of(c)));
+        }
+        out.push_str(" \x1b[2;9mnegated or not the patient's\x1b[0m\n\n");
+    } else {
+        out.push_str("legend: [words] a finding, [~words] negated or not the patient's\n\n");
+    }
+    let breaks = wrap_points(&note.text, args.width);
     // The text, with findings bracketed (or coloured), negated ones marked.
     let mut at = 0;
     for f in &a.evidence.findings {
         if f.span.start < at {
             continue;
         }
-        out.push_str(&note.text[at..f.span.start]);
-        let surface = &note.text[f.span.range()];
+        out.push_str(&wrapped(&note.text, at, f.span.start, &breaks));
+        let surface = &wrapped(&note.text, f.span.start, f.span.end, &breaks);
         let mark = if f.assertion.is_affirmed() { "" } else { "~" };
         if colour {
             let style = if f.assertion.is_affirmed() {
@@ -118,7 +233,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         }
         at = f.span.end;
     }
-    out.push_str(&note.text[at..]);
+    out.push_str(&wrapped(&note.text, at, note.text.len(), &breaks));
     out.push_str("\n\n== codes\n");
     if a.codes.is_empty() {
         out.push_str("  (none)\n");
@@ -135,12 +250,16 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         out.push_str("  (none)\n");
     }
     for f in &a.flags {
-        out.push_str(&format!("  {}\n    {}\n", f.id.as_str(), f.message));
+        let q = docgap::queries::build(&note.text, &a, f);
+        out.push_str(&format!(
+            "  {} (for the {})\n",
+            f.id.as_str(),
+            q.audience.as_str()
+        ));
+        out.push_str(&indent_wrap(&q.text, args.width.max(40), "    "));
         if let Some(s) = docgap::output::flag_sentence(&a, &f.evidence) {
-            out.push_str(&format!(
-                "    sentence: \"{}\"\n",
-                note.text[s.range()].replace('\n', " ")
-            ));
+            let sentence = format!("evidence: \"{}\"", note.text[s.range()].replace('\n', " "));
+            out.push_str(&indent_wrap(&sentence, args.width.max(40), "    "));
         }
     }
     if args.findings {

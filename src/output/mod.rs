@@ -11,8 +11,9 @@
 //!  "codes": [{"code": "M86.552", "role": "primary",
 //!             "description": "Other chronic hematogenous osteomyelitis, left femur",
 //!             "evidence": [0, 2, 3]}],
-//!  "flags": [{"id": "ORGANISM_NOT_DOCUMENTED", "message": "...", "evidence": [],
-//!             "sentence": {"start": 0, "end": 57, "text": "..."}}],
+//!  "flags": [{"id": "ORGANISM_NOT_DOCUMENTED", "message": "...",
+//!             "audience": "provider", "query": "...", "indicators": [4],
+//!             "evidence": [], "sentence": {"start": 0, "end": 57, "text": "..."}}],
 //!  "findings": [{"category": "condition", "value": "osteomyelitis",
 //!                "text": "osteomyelitis", "start": 20, "end": 33,
 //!                "sentence": 0, "section": "assessment", "assertion": {}}],
@@ -27,7 +28,12 @@
 //! `findings` and every `evidence` array. Sizes measured on MTSamples
 //! replicated and on synthetic notes are in the README.
 //!
-//! `evidence` holds indices into `findings`; `start`/`end` are byte offsets
+//! A flag's `audience` is `provider` (a documentation question) or `coder`
+//! (a claim change); `query` is the text to send or act on, built from the
+//! note's evidence (`crate::queries`) on the whole map, whatever findings the
+//! record carries; `indicators` are the findings it quotes (kept among the
+//! cited ones). `evidence` and `indicators` hold indices into `findings`;
+//! `start`/`end` are byte offsets
 //! into the note text as analysed (after lossy UTF-8 decoding or
 //! truncation, when a warning says so). A note analysed with a caveat
 //! carries `"warnings": [...]` (one sentence each) and its `"location"`
@@ -72,6 +78,44 @@ impl std::str::FromStr for Findings {
 /// sites, specimens and sides those link to), renumbered in note order,
 /// every index remapped. Sentences and the claim are kept.
 pub fn cited(analysis: &Analysis) -> Analysis {
+    cited_keeping(analysis, &[]).0
+}
+
+/// The queries of an analysis, one per flag, built on its whole map.
+pub fn queries_of(text: &str, analysis: &Analysis) -> Vec<crate::queries::Query> {
+    analysis
+        .flags
+        .iter()
+        .map(|f| crate::queries::build(text, analysis, f))
+        .collect()
+}
+
+/// [`cited`] with the flags' queries: built on the whole map, their
+/// indicators kept among the findings and renumbered with them.
+pub fn cited_with_queries(
+    text: &str,
+    analysis: &Analysis,
+) -> (Analysis, Vec<crate::queries::Query>) {
+    let mut queries = queries_of(text, analysis);
+    let extra: Vec<u32> = queries
+        .iter()
+        .flat_map(|q| q.indicators.iter().copied())
+        .collect();
+    let (small, new_index) = cited_keeping(analysis, &extra);
+    for q in &mut queries {
+        q.indicators = q
+            .indicators
+            .iter()
+            .filter_map(|&i| new_index.get(i as usize).copied())
+            .filter(|&i| i != u32::MAX)
+            .collect();
+    }
+    (small, queries)
+}
+
+/// [`cited`], keeping `extra` findings too; with the old-to-new index map
+/// (`u32::MAX` for a finding dropped).
+fn cited_keeping(analysis: &Analysis, extra: &[u32]) -> (Analysis, Vec<u32>) {
     let findings = &analysis.evidence.findings;
     let mut keep = vec![false; findings.len()];
     let mut todo: Vec<u32> = analysis
@@ -84,6 +128,7 @@ pub fn cited(analysis: &Analysis) -> Analysis {
                 .iter()
                 .flat_map(|f| f.evidence.iter().copied()),
         )
+        .chain(extra.iter().copied())
         .collect();
     while let Some(i) = todo.pop() {
         let Some(f) = findings.get(i as usize) else {
@@ -114,7 +159,7 @@ pub fn cited(analysis: &Analysis) -> Analysis {
         f.specimen = f.specimen.map(map);
         f.side_from = f.side_from.map(map);
     }
-    Analysis {
+    let small = Analysis {
         codes: analysis
             .codes
             .iter()
@@ -134,7 +179,8 @@ pub fn cited(analysis: &Analysis) -> Analysis {
         evidence: crate::evidence::EvidenceMap { findings: kept },
         sentences: analysis.sentences.clone(),
         assigned_codes: analysis.assigned_codes.clone(),
-    }
+    };
+    (small, new_index)
 }
 
 /// The sentence a flag points at: that of its first evidence finding.
@@ -161,7 +207,16 @@ pub fn write_result(
     analysis: &Analysis,
     warnings: &[String],
 ) {
-    write_record(out, id, location, text, analysis, warnings, true);
+    let queries = queries_of(text, analysis);
+    write_record(
+        out,
+        (id, location),
+        text,
+        analysis,
+        warnings,
+        true,
+        &queries,
+    );
 }
 
 /// [`write_result`] carrying the findings `findings` says: with
@@ -176,8 +231,19 @@ pub fn write_result_with(
     findings: Findings,
 ) {
     match findings {
-        Findings::All => write_record(out, id, location, text, analysis, warnings, true),
-        Findings::None => write_record(out, id, location, text, analysis, warnings, false),
+        Findings::All | Findings::None => {
+            let queries = queries_of(text, analysis);
+            let evidence = findings == Findings::All;
+            write_record(
+                out,
+                (id, location),
+                text,
+                analysis,
+                warnings,
+                evidence,
+                &queries,
+            );
+        }
         // Nothing cited (nearly every note of a batch): no copy to make.
         Findings::Cited if analysis.codes.is_empty() && analysis.flags.is_empty() => {
             let empty = Analysis::default();
@@ -189,23 +255,25 @@ pub fn write_result_with(
                 analysis.assigned_codes.as_deref(),
                 warnings,
                 true,
+                &[],
             );
         }
         Findings::Cited => {
-            let c = cited(analysis);
-            write_record(out, id, location, text, &c, warnings, true);
+            let (c, queries) = cited_with_queries(text, analysis);
+            write_record(out, (id, location), text, &c, warnings, true, &queries);
         }
     }
 }
 
+/// One record: `head` is the id and the location written before it.
 fn write_record(
     out: &mut Vec<u8>,
-    id: &str,
-    location: Option<&str>,
+    (id, location): (&str, Option<&str>),
     text: &str,
     analysis: &Analysis,
     warnings: &[String],
     evidence: bool,
+    queries: &[crate::queries::Query],
 ) {
     write_head(out, id, location);
     write_tail(
@@ -215,6 +283,7 @@ fn write_record(
         analysis.assigned_codes.as_deref(),
         warnings,
         evidence,
+        queries,
     );
 }
 
@@ -237,6 +306,7 @@ fn write_tail(
     assigned_codes: Option<&[String]>,
     warnings: &[String],
     evidence: bool,
+    queries: &[crate::queries::Query],
 ) {
     out.extend_from_slice(b",\"codes\":[");
     for (i, c) in analysis.codes.iter().enumerate() {
@@ -254,13 +324,19 @@ fn write_tail(
         out.push(b'}');
     }
     out.extend_from_slice(b"],\"flags\":[");
-    for (i, f) in analysis.flags.iter().enumerate() {
+    for (i, (f, q)) in analysis.flags.iter().zip(queries).enumerate() {
         comma(out, i);
         out.extend_from_slice(b"{\"id\":");
         key(out, f.id.as_str());
         out.extend_from_slice(b",\"message\":");
         string(out, &f.message);
+        out.extend_from_slice(b",\"audience\":");
+        key(out, q.audience.as_str());
+        out.extend_from_slice(b",\"query\":");
+        string(out, &q.text);
         if evidence {
+            out.extend_from_slice(b",\"indicators\":");
+            numbers(out, &q.indicators);
             out.extend_from_slice(b",\"evidence\":");
             numbers(out, &f.evidence);
         }
@@ -484,6 +560,10 @@ mod tests {
     struct WireFlag<'a> {
         id: FlagId,
         message: &'a str,
+        audience: crate::queries::Audience,
+        query: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        indicators: Option<&'a [u32]>,
         #[serde(skip_serializing_if = "Option::is_none")]
         evidence: Option<&'a [u32]>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -536,6 +616,7 @@ mod tests {
         analysis: &Analysis,
         warnings: &[String],
         evidence: bool,
+        queries: &[crate::queries::Query],
     ) -> Vec<u8> {
         let record = Record {
             schema_version: SCHEMA_VERSION,
@@ -554,9 +635,13 @@ mod tests {
             flags: analysis
                 .flags
                 .iter()
-                .map(|f| WireFlag {
+                .zip(queries)
+                .map(|(f, q)| WireFlag {
                     id: f.id,
                     message: &f.message,
+                    audience: q.audience,
+                    query: &q.text,
+                    indicators: evidence.then_some(&q.indicators[..]),
                     evidence: evidence.then_some(&f.evidence[..]),
                     sentence: flag_sentence(analysis, &f.evidence).map(|s| WireSentence {
                         start: s.start,
@@ -649,20 +734,30 @@ mod tests {
             let id = format!("note-{i}\u{e9}\"");
             let mut out = Vec::new();
             write_result(&mut out, &id, location, text, &a, &warnings);
-            let expected = reference(&id, location, text, &a, &warnings, true);
+            let expected = reference(
+                &id,
+                location,
+                text,
+                &a,
+                &warnings,
+                true,
+                &queries_of(text, &a),
+            );
             assert_eq!(
                 String::from_utf8(out).unwrap(),
                 String::from_utf8(expected).unwrap(),
                 "note {i}"
             );
-            for (mode, pruned, evidence) in [
-                (Findings::All, a.clone(), true),
-                (Findings::Cited, cited(&a), true),
-                (Findings::None, a.clone(), false),
+            let (small, small_queries) = cited_with_queries(text, &a);
+            for (mode, pruned, evidence, queries) in [
+                (Findings::All, a.clone(), true, queries_of(text, &a)),
+                (Findings::Cited, small, true, small_queries),
+                (Findings::None, a.clone(), false, queries_of(text, &a)),
             ] {
                 let mut out = Vec::new();
                 write_result_with(&mut out, &id, location, text, &a, &warnings, mode);
-                let expected = reference(&id, location, text, &pruned, &warnings, evidence);
+                let expected =
+                    reference(&id, location, text, &pruned, &warnings, evidence, &queries);
                 assert_eq!(
                     String::from_utf8(out).unwrap(),
                     String::from_utf8(expected).unwrap(),
@@ -671,6 +766,30 @@ mod tests {
             }
         }
         assert!(with_codes > 50, "{with_codes} notes with codes");
+    }
+
+    /// A query is the same whatever findings the record carries, and its
+    /// indicators point at the same words among the cited findings.
+    #[test]
+    fn cited_queries_keep_their_indicators() {
+        let analyzer = Analyzer::new();
+        let mut quoted = 0;
+        for (text, assigned) in notes() {
+            let a = analyzer.analyze_with_claim(&text, assigned.as_deref());
+            let full = queries_of(&text, &a);
+            let (small, cited) = cited_with_queries(&text, &a);
+            for (f, c) in full.iter().zip(&cited) {
+                assert_eq!(f.text, c.text);
+                let words = |an: &Analysis, v: &[u32]| -> Vec<crate::Span> {
+                    v.iter()
+                        .map(|&i| an.evidence.findings[i as usize].span)
+                        .collect()
+                };
+                assert_eq!(words(&a, &f.indicators), words(&small, &c.indicators));
+                quoted += f.indicators.len();
+            }
+        }
+        assert!(quoted > 20, "{quoted} indicators quoted");
     }
 
     /// The cited map keeps every finding a code or flag points at, and the

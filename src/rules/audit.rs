@@ -179,9 +179,9 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
     if !missing_organism.is_empty() {
         flags.push((
             FlagId::OrganismCodeMissing,
-            format!(
-                "The organism is documented but its code is not on the claim: add {} (\"use additional code\" at M86).",
-                missing_organism.join(", ")
+            crate::queries::message(
+                FlagId::OrganismCodeMissing,
+                &[("codes", &missing_organism.join(", "))],
             ),
             evidence_of(&missing_organism),
         ));
@@ -189,9 +189,9 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
     if !missing_defect.is_empty() {
         flags.push((
             FlagId::OsseousDefectCodeMissing,
-            format!(
-                "A major osseous defect is documented but not coded: add {} (\"use additional code\" at M86).",
-                missing_defect.join(", ")
+            crate::queries::message(
+                FlagId::OsseousDefectCodeMissing,
+                &[("codes", &missing_defect.join(", "))],
             ),
             evidence_of(&missing_defect),
         ));
@@ -199,25 +199,30 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
     if !unspecified.is_empty() {
         flags.push((
             FlagId::UnspecifiedCodeUsed,
-            format!(
-                "The claim's {} is less specific than the documentation, which supports {}.",
-                unspecified.join(", "),
-                expected_m86.join(", ")
+            crate::queries::message(
+                FlagId::UnspecifiedCodeUsed,
+                &[
+                    ("claim", &unspecified.join(", ")),
+                    ("supported", &expected_m86.join(", ")),
+                ],
             ),
             evidence_of(&expected_m86),
         ));
     }
     if !unsupported.is_empty() {
         let supported = if expected_primary.is_empty() {
-            "no osteomyelitis code".to_string()
+            crate::queries::text(FlagId::CodeNotSupported, "no_support").to_string()
         } else {
             expected_primary.join(", ")
         };
         flags.push((
             FlagId::CodeNotSupported,
-            format!(
-                "The claim's {} is not supported by the documentation, which supports {supported}.",
-                unsupported.join(", ")
+            crate::queries::message(
+                FlagId::CodeNotSupported,
+                &[
+                    ("claim", &unsupported.join(", ")),
+                    ("supported", &supported),
+                ],
             ),
             evidence_of(&expected_primary),
         ));

@@ -133,7 +133,8 @@ pub struct SuggestedCode {
 pub struct Flag {
     /// The gap id.
     pub id: FlagId,
-    /// The query a CDI specialist could send.
+    /// The gap in one sentence, from `queries/queries.tsv`; the query that
+    /// goes with it is `crate::queries::build`.
     pub message: String,
     /// Indices of the findings behind it (may be empty when the gap is an
     /// absence, e.g. no organism anywhere).
@@ -412,9 +413,7 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
         flag(
             out,
             FlagId::ExcludedOrganism,
-            format!(
-                "The organism documented here is excluded from M86 (Excludes1): code {code} instead of an M86 code. Please confirm the organism and site."
-            ),
+            crate::queries::message(FlagId::ExcludedOrganism, &[("code", &code)]),
             excluded,
         );
         return;
@@ -455,7 +454,7 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
         flag(
             out,
             FlagId::ExcludedSite,
-            "Vertebral, orbital or petrous involvement is coded outside M86 (M46.2-, H05.02-, H70.2-); M86 applies only to the other sites.",
+            crate::queries::message(FlagId::ExcludedSite, &[]),
             excluded_sites,
         );
     }
@@ -713,7 +712,7 @@ fn m86_code(
         flag(
             out,
             FlagId::CrmoFeatures,
-            "Sterile, autoinflammatory or multifocal features: chronic multifocal osteomyelitis is M86.3-, not a bacterial hematogenous code. Please confirm CRMO/CNO.",
+            crate::queries::message(FlagId::CrmoFeatures, &[]),
             vec![c],
         );
         codes::with_site("M86.3", site_char)
@@ -726,7 +725,7 @@ fn m86_code(
                 flag(
                     out,
                     FlagId::AcuityNotDocumented,
-                    "Osteomyelitis is documented without acuity. Please document whether it is acute, subacute or chronic; otherwise it is coded M86.9.",
+                    crate::queries::message(FlagId::AcuityNotDocumented, &[]),
                     facts.diagnosis_evidence(),
                 );
                 "M86.9".to_string()
@@ -752,7 +751,7 @@ fn m86_code(
                                 flag(
                                     out,
                                     FlagId::RouteNotDocumented,
-                                    "Chronic osteomyelitis without a documented route. Was the infection hematogenous (blood-borne)? If so, please document it; otherwise it is coded M86.6-.",
+                                    crate::queries::message(FlagId::RouteNotDocumented, &[]),
                                     facts.diagnosis_evidence(),
                                 );
                             }
@@ -784,7 +783,7 @@ fn m86_code(
             flag(
                 out,
                 FlagId::SiteVague,
-                "The site is given only as a region or plural. Please name each bone involved, with its side, so the site (or multiple-site) code can be assigned.",
+                crate::queries::message(FlagId::SiteVague, &[]),
                 vague.clone(),
             );
         }
@@ -792,7 +791,7 @@ fn m86_code(
             flag(
                 out,
                 FlagId::LateralityMissing,
-                "The bone is named without a side. Please document right or left.",
+                crate::queries::message(FlagId::LateralityMissing, &[]),
                 sites[0].findings.clone(),
             );
         }
@@ -800,7 +799,7 @@ fn m86_code(
         flag(
             out,
             FlagId::SiteVague,
-            "The site is given only as a region or plural. Please name each bone involved, with its side.",
+            crate::queries::message(FlagId::SiteVague, &[]),
             vague,
         );
     }
@@ -914,7 +913,7 @@ fn organism_codes(facts: &Facts, out: &mut Outcome) {
             flag(
                 out,
                 FlagId::OrganismNotDocumented,
-                "No organism and no culture result are documented. Please document the bone, blood or wound culture result (or that cultures were not obtained).",
+                crate::queries::message(FlagId::OrganismNotDocumented, &[]),
                 facts.diagnosis_evidence(),
             );
         }
