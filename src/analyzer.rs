@@ -72,6 +72,13 @@ pub struct Analysis {
     pub assigned_codes: Option<Vec<String>>,
 }
 
+/// The most terms one note's analysis keeps. A real note carries a term
+/// every 50 to 100 bytes, so this is 12 to 25 MB of clinical text; past it
+/// (a pasted export, a note of nothing but "R/L R/L ..."), the rest is
+/// scanned but not kept, which bounds the memory one note takes at about
+/// 40 MB of findings whatever `--max-note-bytes` allows.
+pub const MAX_TERMS: usize = 250_000;
+
 impl Default for Analyzer {
     fn default() -> Self {
         Analyzer::new()
@@ -193,16 +200,37 @@ impl Analyzer {
         // Real notes carry a term every 50 to 100 bytes: sized for that,
         // the vector rarely regrows (capped, so a huge note grows as usual).
         let mut matches = Vec::with_capacity((text.len() / 64).min(1 << 16));
+        let mut cut = false;
         self.matcher.for_each(text, |m| {
-            matches.push((m, self.matcher.entries_of(m.pattern)));
+            if matches.len() < MAX_TERMS {
+                matches.push((m, self.matcher.entries_of(m.pattern)));
+            } else {
+                cut = true;
+            }
         });
-        evidence::build(text, &self.lexicon, &matches, segments)
+        let mut map = evidence::build(text, &self.lexicon, &matches, segments);
+        map.terms_cut = cut;
+        map
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A note of nothing but terms keeps at most MAX_TERMS of them, says
+    /// so, and is still decided on what it kept.
+    #[test]
+    fn terms_past_the_cap_are_scanned_not_kept() {
+        let mut note = String::from("Assessment: chronic osteomyelitis of the left tibia. ");
+        note.push_str(&"R/L ".repeat(MAX_TERMS / 2 + 1000));
+        let a = Analyzer::new().analyze(&note);
+        assert!(a.evidence.terms_cut);
+        assert!(a.evidence.findings.len() <= MAX_TERMS);
+        assert!(a.codes.iter().any(|c| c.code == "M86.662"));
+        let small = Analyzer::new().analyze("Assessment: chronic osteomyelitis of the left tibia.");
+        assert!(!small.evidence.terms_cut);
+    }
 
     #[test]
     fn analyzer_is_send_and_sync() {

@@ -68,6 +68,11 @@ impl Finding {
 pub struct EvidenceMap {
     /// The findings.
     pub findings: Vec<Finding>,
+    /// True when the note held more terms than one analysis keeps
+    /// ([`crate::MAX_TERMS`]): only the first were read, and the
+    /// batch says so in a warning.
+    #[serde(skip)]
+    pub terms_cut: bool,
 }
 
 /// Words a side may sit before its bone: "left distal femur",
@@ -156,7 +161,10 @@ pub fn build(
     carry_sides(&mut findings);
     link_to_sites(text, &mut findings);
     link_specimens(text, &mut findings);
-    EvidenceMap { findings }
+    EvidenceMap {
+        findings,
+        terms_cut: false,
+    }
 }
 
 /// How far around a finding triggers are looked for. Scopes are limited in

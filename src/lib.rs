@@ -58,6 +58,6 @@ pub mod span;
 pub mod structure;
 pub mod synth;
 
-pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, CodeSuggestion};
+pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, CodeSuggestion, MAX_TERMS};
 pub use rules::FlagId;
 pub use span::Span;

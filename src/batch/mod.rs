@@ -419,6 +419,13 @@ fn render_as(
             // What one record may hold: cut with a warning (see [`cap`]).
             let mut capped = Vec::new();
             cap::cap(&mut analysis, &note.text, &mut capped);
+            if analysis.evidence.terms_cut {
+                capped.push(format!(
+                    "the note holds more than {} terms: only the first {} were analysed",
+                    crate::analyzer::MAX_TERMS,
+                    crate::analyzer::MAX_TERMS
+                ));
+            }
             let warnings: std::borrow::Cow<[String]> = if capped.is_empty() {
                 note.warnings.as_slice().into()
             } else {

@@ -176,7 +176,10 @@ fn cited_keeping(analysis: &Analysis, extra: &[u32]) -> (Analysis, Vec<u32>) {
                 ..f.clone()
             })
             .collect(),
-        evidence: crate::evidence::EvidenceMap { findings: kept },
+        evidence: crate::evidence::EvidenceMap {
+            findings: kept,
+            terms_cut: analysis.evidence.terms_cut,
+        },
         sentences: analysis.sentences.clone(),
         assigned_codes: analysis.assigned_codes.clone(),
     };
