@@ -317,3 +317,19 @@ fn chronic_indicators_without_an_acuity_word() {
     assert_eq!(c, ["M86.9"]);
     assert_eq!(f, ["ACUITY_NOT_DOCUMENTED"]);
 }
+
+#[test]
+fn dfo_and_vo_shorthand_and_their_other_meanings() {
+    assert_eq!(
+        codes("A/P: # DFO L 5th MT head, contig from ulcer, bx MSSA"),
+        ["B95.61", "M86.9"]
+    );
+    assert!(
+        codes("Thal major on DFO (deferoxamine); ferritin 2400. R tibia pain, XR nl.").is_empty()
+    );
+    assert_eq!(
+        codes("Imp: VO T11-L1 with epidural phlegmon; bx MRSA."),
+        ["B95.62", "M46.25"]
+    );
+    assert!(codes("Orders: per VO from Dr. Lee, cefazolin to L foot wound.").is_empty());
+}
