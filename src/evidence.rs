@@ -411,7 +411,14 @@ fn carry_sides(findings: &mut [Finding]) {
         if let Some(bone) = findings[i].bone() {
             by_bone.insert(bone.into(), i);
         }
-        if let Some(group) = findings[i].site_group() {
+        // Only the patient's current sites vote on a group's side: "right
+        // foot healed" after an old amputation does not make a left foot
+        // wound's later bare "1st metatarsal head" ambiguous.
+        let a = findings[i].assertion;
+        if let (Some(group), false) = (
+            findings[i].site_group(),
+            a.historical || a.family || a.unrelated || a.hypothetical,
+        ) {
             let side = findings[i].side;
             by_group
                 .entry(group)

@@ -333,3 +333,18 @@ fn dfo_and_vo_shorthand_and_their_other_meanings() {
     );
     assert!(codes("Orders: per VO from Dr. Lee, cefazolin to L foot wound.").is_empty());
 }
+
+#[test]
+fn recalled_and_remote_infections_and_old_sides() {
+    // A patient's recall in a portal thread.
+    assert!(codes("Patient: my heel has been sore like before when I had the osteo in 2019.\nDr: Neither X-ray nor MRI shows any sign of osteomyelitis.").is_empty());
+    // The assessment's last word places it in the past; the billing line is a claim.
+    let (c, f) = read("Acute osteomyelitis of the right tibia as a teenager (1991), never recurred.\nAssessment:\n1. Primary osteoarthritis of the right knee.\n2. Remote osteomyelitis of the right tibia, healed, no current infection.\nBilling: M17.11, M86.661");
+    assert!(c.is_empty(), "{c:?}");
+    assert_eq!(f, ["CODE_NOT_SUPPORTED"]);
+    // A healed other foot does not take the side from the current one.
+    assert_eq!(
+        codes("CC: Left foot - nonhealing wound x 3 months (right transmetatarsal amputation 2022; right foot healed).\nAssessment: chronic osteomyelitis of the 1st metatarsal head, contiguous from the ulcer. Bone culture: E. coli."),
+        ["B96.20", "M86.672"]
+    );
+}

@@ -279,7 +279,8 @@ pub fn apply(
     out
 }
 
-/// True when the assessment rules the infection out and affirms it nowhere:
+/// True when the assessment rules the infection out (or places it in the
+/// past) and affirms it nowhere:
 /// "Impression: tophaceous gout. Osteomyelitis ruled out." outweighs the
 /// referral's "osteomyelitis L great toe" above it (the provider's final
 /// word, as a stated diagnosis outweighs a hedge, section 8).
@@ -297,7 +298,9 @@ fn ruled_out_in_assessment(facts: &Facts) -> bool {
         f.category == Category::Condition
             && f.value != Value::Condition(ConditionKind::Brodie)
             && in_assessment(f)
-            && f.assertion.negated
+            // Ruled out, or placed in the past ("Remote osteomyelitis of
+            // the right tibia, healed, no current infection").
+            && (f.assertion.negated || f.assertion.historical)
             && !f.assertion.family
             && !f.assertion.hypothetical
             // The last word: a revised impression after it stands.
