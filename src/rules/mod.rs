@@ -423,6 +423,9 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
     }
 
     let sites = infection_sites(facts);
+    // Gathered once: the organism rules ask which sentences name a bone of
+    // the infection (all its sites, inside M86 or not).
+    let at_sites = site_sentences(facts, &sites);
     let (outside, inside): (Vec<SiteUse>, Vec<SiteUse>) =
         sites.into_iter().partition(|s| s.group.is_outside_m86());
 
@@ -481,7 +484,7 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
     }
 
     if crmo.is_none() {
-        organism_codes(facts, out);
+        organism_codes(facts, out, &at_sites);
     }
     defect_codes(facts, out, &inside);
 }
@@ -848,7 +851,7 @@ fn site_sentences(facts: &Facts, sites: &[SiteUse]) -> FxHashSet<u32> {
 
 /// Section 3: organisms asserted as the cause or grown from a linked
 /// specimen get their B95-B97 code; none at all is a query.
-fn organism_codes(facts: &Facts, out: &mut Outcome) {
+fn organism_codes(facts: &Facts, out: &mut Outcome, at_sites: &FxHashSet<u32>) {
     let mut found: Vec<(String, u32, bool)> = Vec::new();
     for (i, f) in facts.affirmed(Category::Organism) {
         if !is_causal_organism(facts, f) {
@@ -873,9 +876,8 @@ fn organism_codes(facts: &Facts, out: &mut Outcome) {
     // Likewise a blood culture: its organism is this infection's where the
     // infection is blood-borne or the organism is named with it otherwise
     // ("1 of 4 bottles: S. epidermidis", called a contaminant, is not).
-    let at_sites = site_sentences(facts, &infection_sites(facts));
     let hematogenous = facts.affirmed(Category::Route).any(|(_, f)| {
-        f.value == Value::Route(Route::Hematogenous) && route_of_infection(facts, f, &at_sites)
+        f.value == Value::Route(Route::Hematogenous) && route_of_infection(facts, f, at_sites)
     });
     for (weak, keep_all) in [
         (SpecimenKind::Swab, false),
