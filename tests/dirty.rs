@@ -232,6 +232,63 @@ fn a_cut_or_corrupt_gzip_stream_ends_with_an_error_record_naming_it() {
 }
 
 #[test]
+fn a_flipped_byte_inside_a_gzip_member_yields_no_made_up_records() {
+    let text = |from: usize, to: usize| -> Vec<u8> {
+        (from..to)
+            .flat_map(|i| {
+                line(json!({"id": format!("n{i}"), "text": format!("{AFFIRMED} Visit {i}.")}))
+            })
+            .collect()
+    };
+    let dir = scratch("gzflip");
+    // One member, a byte flipped in the middle of its compressed data.
+    let mut one = gz(&text(0, 300));
+    let mid = one.len() / 2;
+    one[mid] ^= 0x10;
+    let one_path = dir.join("one.jsonl.gz");
+    std::fs::write(&one_path, &one).unwrap();
+    let out = docgap(&["scan", s(&one_path)], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1, "only the error, no record of made-up text");
+    assert!(error(&recs[0]).contains("member 1"), "{}", recs[0]);
+
+    // Two members, the second corrupt: the first member's records stand,
+    // then one error record, and nothing else.
+    let mut second = gz(&text(100, 200));
+    let mid = second.len() / 2;
+    second[mid] ^= 0x10;
+    let mut two = gz(&text(0, 100));
+    two.extend(&second);
+    let two_path = dir.join("two.jsonl.gz");
+    std::fs::write(&two_path, &two).unwrap();
+    // The same file inside a scanned tree, as one note.
+    let tree = dir.join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("a.txt.gz"), &one).unwrap();
+    for path in [&two_path] {
+        let out = docgap(&["scan", s(path)], b"");
+        assert_eq!(out.status.code(), Some(2));
+        let recs = records(&out);
+        assert_eq!(recs.len(), 101, "100 sound records and one error");
+        for (i, r) in recs[..100].iter().enumerate() {
+            assert_eq!(r["id"], format!("n{i}"));
+            assert!(r.get("error").is_none(), "{r}");
+        }
+        assert!(error(&recs[100]).contains("member 2"), "{}", recs[100]);
+    }
+    let out = docgap(&["scan", s(&tree)], b"");
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1);
+    assert!(
+        error(&recs[0]).contains("gzip stream is corrupt"),
+        "{}",
+        recs[0]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn ragged_csv_rows_are_analysed_when_their_cells_are_there_and_reported_when_not() {
     let csv = "\u{feff}id,category,text\r\n\
                1,Discharge,\"Chronic osteomyelitis of the left femur.\"\r\n\

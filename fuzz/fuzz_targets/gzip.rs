@@ -1,7 +1,8 @@
-//! Gzip through the project's decoder into the JSONL reader: any bytes, or
-//! a gzip stream of fuzzed JSON Lines cut anywhere, yield located items
-//! and never a panic; a stream that decodes whole gives one item per
-//! non-blank line; one that fails ends with an error item saying why.
+//! Gzip through the project's checksum pass and decoder into the JSONL
+//! reader: any bytes, or a gzip stream of fuzzed JSON Lines cut anywhere,
+//! yield located items and never a panic; a stream that decodes whole
+//! gives one item per non-blank line; one that fails ends with an error
+//! item saying why; a corrupt member's text never becomes items.
 #![no_main]
 
 #[path = "common/mod.rs"]
@@ -29,7 +30,8 @@ fuzz_target!(|data: &[u8]| {
         }
         z
     };
-    let reader = source::decoder(std::io::Cursor::new(gz.clone()), true);
+    let check = source::verify_gz(&gz[..]).expect("reading memory does not fail");
+    let reader = source::checked_gz(std::io::Cursor::new(gz.clone()), check.clone());
     let items: Vec<Item> =
         jsonl::read_with(reader, "f.jsonl.gz".into(), jsonl::Fields::default(), max).collect();
     common::check_items(&items, "f.jsonl.gz", max);
@@ -38,6 +40,14 @@ fuzz_target!(|data: &[u8]| {
     match whole {
         Ok(_) => common::check_line_locations(&items, "f.jsonl.gz", &plain),
         Err(_) => {
+            if let source::GzCheck::Corrupt { trusted, .. } = check {
+                // Only the sound members' lines, then the error.
+                let sound = &plain[..(trusted as usize).min(plain.len())];
+                if !sound.starts_with(&[0xFF, 0xFE]) && !sound.starts_with(&[0xFE, 0xFF]) {
+                    let want = common::expected_lines(sound).len();
+                    assert!(items.len() <= want + 1, "{} items, {want} sound lines", items.len());
+                }
+            }
             let last = items.last().expect("an error item at least");
             let e = last
                 .note

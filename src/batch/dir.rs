@@ -18,7 +18,7 @@
 //! the limit, not its size. Text that is not UTF-8 is decoded lossily
 //! with a warning.
 
-use super::source::{decoder, is_gz, Counted};
+use super::source::{decoder, is_gz, open_gz_file, Counted};
 use super::{Item, Note};
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -165,7 +165,12 @@ fn read_file(root: &Path, path: &Path, counter: &Arc<AtomicU64>, max: usize) -> 
     }
     let gz = is_gz(path);
     let read = std::fs::File::open(path).and_then(|f| {
-        let mut r = super::unicode::Unicode::new(decoder(Counted::new(f, counter.clone()), gz));
+        let raw = if gz {
+            open_gz_file(path, counter.clone())?
+        } else {
+            decoder(Counted::new(f, counter.clone()), false)
+        };
+        let mut r = super::unicode::Unicode::new(raw);
         read_note(&mut r, max, (!gz).then_some(meta.len()))
     });
     match read {

@@ -41,11 +41,16 @@ struct Attachment<'a> {
     #[serde(rename = "contentType")]
     content_type: Option<String>,
     /// Borrowed from the line: base64 has no escapes, so a huge
-    /// attachment is not copied before it is decoded.
+    /// attachment is not copied before it is decoded. (serde borrows a
+    /// `Cow` only when it is not inside an `Option`, hence the newtype.)
     #[serde(borrow)]
-    data: Option<Cow<'a, str>>,
+    data: Option<Borrowed<'a>>,
     url: Option<String>,
 }
+
+/// A string that borrows from the line when it holds no escapes.
+#[derive(Deserialize)]
+struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// Reads FHIR NDJSON from `reader`, keeping whole notes; see [`read_with`].
 pub fn read<R: BufRead>(reader: R, name: String) -> impl Iterator<Item = Item> {
@@ -183,7 +188,7 @@ fn resource_note(
             ));
             continue;
         }
-        let Some(data) = &a.data else {
+        let Some(Borrowed(data)) = &a.data else {
             let url = a.url.as_deref().unwrap_or("no url");
             skipped.push(format!(
                 "content[{i}]: text/plain attachment without inline data ({url}) not fetched"
@@ -294,6 +299,26 @@ mod tests {
 
     fn b64(s: &[u8]) -> String {
         base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    #[test]
+    fn an_attachment_the_reader_cut_reports_its_whole_size() {
+        // 30,000 bytes of text: 40,000 base64 bytes, no padding.
+        let line = serde_json::json!({
+            "resourceType": "DocumentReference", "id": "big",
+            "content": [{"attachment": {"contentType": "text/plain", "data": b64(&b"R/L ".repeat(7500))}}]
+        })
+        .to_string()
+            + "\n";
+        let items: Vec<Item> = read_with(line.as_bytes(), "t".into(), 1024).collect();
+        assert_eq!(items.len(), 1);
+        let note = items[0].note.as_ref().unwrap();
+        assert_eq!(note.text.len(), 1024);
+        assert!(
+            note.warnings[0].starts_with("the note is 30000 bytes"),
+            "{:?}",
+            note.warnings
+        );
     }
 
     #[test]
