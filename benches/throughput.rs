@@ -36,7 +36,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use docgap::batch::{self, jsonl, Item, Note, Options};
 use docgap::matcher::Matcher;
-use docgap::output::{self, Findings};
+use docgap::output::{self, Findings, RecordOptions};
 use docgap::Analyzer;
 use rayon::prelude::*;
 use std::time::Instant;
@@ -219,7 +219,7 @@ fn corpus(name: &str, tools: &Tools, records: Vec<Record>, floor: Floor) {
             &note.text,
             &a,
             &[],
-            Findings::Cited,
+            RecordOptions::default(),
         );
     }
     assert!(
@@ -241,7 +241,12 @@ fn corpus(name: &str, tools: &Tools, records: Vec<Record>, floor: Floor) {
     let pipeline = |out: &mut Vec<u8>, findings: Findings| {
         out.clear();
         for item in &items {
-            batch::render_with(analyzer, item, findings, out);
+            batch::render_with(
+                analyzer,
+                item,
+                RecordOptions::default().findings(findings),
+                out,
+            );
         }
         std::hint::black_box(&out);
     };

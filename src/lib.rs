@@ -59,5 +59,7 @@ pub mod structure;
 pub mod synth;
 
 pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, CodeSuggestion, MAX_TERMS};
+pub use output::record::{ErrorRecord, Line};
+pub use output::{Findings, Offsets, Record, RecordOptions};
 pub use rules::FlagId;
 pub use span::Span;

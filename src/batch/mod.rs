@@ -254,6 +254,8 @@ pub struct Options {
     /// ([`Analyzer::analyze_screened`]): the same codes and flags, and a
     /// note that yields none carries no findings either way.
     pub findings: output::Findings,
+    /// The unit of every offset in a record (`--offsets`).
+    pub offsets: output::Offsets,
 }
 
 impl Default for Options {
@@ -264,6 +266,7 @@ impl Default for Options {
             format: Format::Jsonl,
             strict: false,
             findings: output::Findings::Cited,
+            offsets: output::Offsets::Bytes,
         }
     }
 }
@@ -365,26 +368,27 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// Analyses one item into its output line, as `docgap scan` does by
 /// default (cited findings).
 pub fn render(analyzer: &Analyzer, item: &Item, out: &mut Vec<u8>) {
-    render_with(analyzer, item, output::Findings::Cited, out);
+    render_with(analyzer, item, output::RecordOptions::default(), out);
 }
 
-/// Analyses one item into its JSON line with the findings `findings` says.
+/// Analyses one item into its JSON line carrying what `options` says.
 pub fn render_with(
     analyzer: &Analyzer,
     item: &Item,
-    findings: output::Findings,
+    options: output::RecordOptions,
     out: &mut Vec<u8>,
 ) {
-    render_as(analyzer, item, Format::Jsonl, findings, out);
+    render_as(analyzer, item, Format::Jsonl, options, out);
 }
 
 fn render_as(
     analyzer: &Analyzer,
     item: &Item,
     format: Format,
-    findings: output::Findings,
+    options: output::RecordOptions,
     out: &mut Vec<u8>,
 ) -> Tally {
+    let findings = options.findings;
     let error = |out: &mut Vec<u8>, id: Option<&str>, message: &str| {
         match format {
             Format::Jsonl => output::write_error(out, id, &item.location, message),
@@ -439,7 +443,7 @@ fn render_as(
             let at = (!warnings.is_empty()).then_some(item.location.as_str());
             match format {
                 Format::Jsonl => output::write_result_with(
-                    out, &note.id, at, &note.text, &analysis, &warnings, findings,
+                    out, &note.id, at, &note.text, &analysis, &warnings, options,
                 ),
                 // n_findings counts the findings JSON would carry.
                 Format::Csv => {
@@ -546,7 +550,9 @@ where
                                 analyzer,
                                 item,
                                 options.format,
-                                options.findings,
+                                output::RecordOptions::default()
+                                    .findings(options.findings)
+                                    .offsets(options.offsets),
                                 &mut line,
                             );
                             (line, tally)
@@ -612,6 +618,7 @@ mod tests {
             format: Format::Jsonl,
             strict: false,
             findings: output::Findings::Cited,
+            offsets: output::Offsets::Bytes,
         };
         let mut out = Vec::new();
         let totals = run_with(

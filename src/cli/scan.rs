@@ -60,12 +60,19 @@ pub struct Args {
     /// Findings in each JSON record: cited (those its codes and flags cite, with the sites and specimens they link to; a note with neither carries none), all (every finding of the note: much larger output, and every note goes through the whole pipeline), none (codes and flags only, no evidence indices).
     #[arg(long, default_value = "cited", value_name = "WHICH", value_parser = parse_findings)]
     findings: docgap::output::Findings,
+    /// Unit of every start/end offset in a JSON record: bytes (UTF-8, as Rust and Go index strings), chars (Unicode code points, as Python does) or utf16 (UTF-16 code units, as JavaScript, Java and C# do). A record not in bytes says so ("offsets": "utf16"). CSV output carries no offsets.
+    #[arg(long, default_value = "bytes", value_name = "UNIT", value_parser = parse_offsets)]
+    offsets: docgap::output::Offsets,
     /// Records per chunk: the unit of parallel work and of memory.
     #[arg(long, default_value_t = 1024, value_name = "N", hide = true)]
     chunk: usize,
 }
 
 fn parse_findings(s: &str) -> Result<docgap::output::Findings, String> {
+    s.parse()
+}
+
+fn parse_offsets(s: &str) -> Result<docgap::output::Offsets, String> {
     s.parse()
 }
 
@@ -203,6 +210,7 @@ fn write(
         format,
         strict: args.strict,
         findings: args.findings,
+        offsets: args.offsets,
         ..Options::default()
     };
     let bar = progress_bar(total_size);
