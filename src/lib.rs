@@ -39,23 +39,28 @@
 #![warn(missing_docs)]
 
 mod analyzer;
+#[cfg(feature = "batch")]
 pub mod batch;
 pub mod context;
+#[cfg(feature = "tools")]
 pub mod eval;
 pub mod evidence;
 mod fxhash;
 pub mod icd;
 pub mod lexicon;
 pub mod matcher;
+#[cfg(feature = "tools")]
 pub mod negex;
 pub mod output;
 pub mod prefilter;
 pub mod queries;
+#[cfg(feature = "tools")]
 pub mod report;
 pub mod rules;
 pub mod segment;
 pub mod span;
 pub mod structure;
+#[cfg(feature = "tools")]
 pub mod synth;
 
 pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, CodeSuggestion, MAX_TERMS};

@@ -560,6 +560,7 @@ mod tests {
                 notes.push((v["text"].as_str().unwrap().to_string(), assigned));
             }
         }
+        #[cfg(feature = "tools")]
         notes.extend(crate::synth::notes(200, 7).map(|n| (n.text, None)));
         notes.push((
             "Chronic osteomyelitis of the \"left\" femur\\tibia.\tMRSA\u{1}\u{7f} on \
