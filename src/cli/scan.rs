@@ -63,6 +63,9 @@ pub struct Args {
     /// Unit of every start/end offset in a JSON record: bytes (UTF-8, as Rust and Go index strings), chars (Unicode code points, as Python does) or utf16 (UTF-16 code units, as JavaScript, Java and C# do). A record not in bytes says so ("offsets": "utf16"). CSV output carries no offsets.
     #[arg(long, default_value = "bytes", value_name = "UNIT", value_parser = parse_offsets)]
     offsets: docgap::output::Offsets,
+    /// Answer as a long-lived child process does: read JSONL requests from standard input ({"id", "text", optional "assigned_codes"}, one a line) and write each one's result line as soon as it is read, flushed, in order; a request that cannot be read gets an error record, and the process lives until standard input closes. For scribe backends in any language; no duplicate-id check, no summary, JSONL only.
+    #[arg(long, conflicts_with_all = ["output", "format", "bom", "input_format", "summary", "strict", "follow"])]
+    stream: bool,
     /// Records per chunk: the unit of parallel work and of memory.
     #[arg(long, default_value_t = 1024, value_name = "N", hide = true)]
     chunk: usize,
@@ -120,6 +123,9 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
 }
 
 pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode> {
+    if args.stream {
+        return stream(analyzer, args);
+    }
     let started = Instant::now();
     if args.output.is_none() {
         // Before any input is opened: one could take descriptor 1.
@@ -315,4 +321,39 @@ fn summary(t: &Totals, seconds: f64) -> String {
         s.push_str(&format!("  {code:<28} {n}\n"));
     }
     s
+}
+
+/// `--stream`: one request line in, one result line out, flushed, until
+/// standard input closes.
+fn stream(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode> {
+    if args.inputs.iter().any(|p| p.as_os_str() != "-") {
+        anyhow::bail!("--stream reads requests from standard input only; give no PATH (or -)");
+    }
+    output::require_stdout()?;
+    let fields = jsonl::Fields {
+        id: args.id_field.clone(),
+        text: args.text_field.clone(),
+    };
+    let stdin = std::io::BufReader::with_capacity(1 << 16, std::io::stdin().lock());
+    let items = jsonl::read_with(stdin, "<stdin>".to_string(), fields, args.max_note_bytes);
+    let options = docgap::RecordOptions::default()
+        .findings(args.findings)
+        .offsets(args.offsets);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut line = Vec::with_capacity(1 << 14);
+    let mut errors = false;
+    for item in items {
+        line.clear();
+        batch::render_with(analyzer, &item, options, &mut line);
+        errors |= item.note.is_err();
+        out.write_all(&line)
+            .and_then(|()| out.flush())
+            .context("writing a result to standard output")?;
+    }
+    Ok(if errors {
+        ExitCode::from(EXIT_RECORD_ERRORS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
