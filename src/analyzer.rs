@@ -9,7 +9,6 @@ use crate::prefilter::Prefilter;
 use crate::rules::{self, Flag, Role};
 use crate::segment::{Segmenter, Segments};
 use crate::span::Span;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Builds an [`Analyzer`] with options.
@@ -45,7 +44,7 @@ pub struct Analyzer {
 }
 
 /// A code the note supports, with its official description.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodeSuggestion {
     /// The code, dotted, upper case.
     pub code: String,
@@ -58,7 +57,7 @@ pub struct CodeSuggestion {
 }
 
 /// The result of analysing one note.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Analysis {
     /// Codes the documentation supports.
     pub codes: Vec<CodeSuggestion>,

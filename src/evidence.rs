@@ -13,10 +13,9 @@ use crate::lexicon::{Category, Lexicon, SectionKind, Side, SiteGroup, SpecimenKi
 use crate::matcher::TermMatch;
 use crate::segment::Segments;
 use crate::span::Span;
-use serde::Serialize;
 
 /// One clinical fact found in the note.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     /// What kind of fact.
     pub category: Category,
@@ -32,16 +31,12 @@ pub struct Finding {
     pub assertion: Assertion,
     /// For a site: its side, stated or carried from an earlier mention of
     /// the same bone.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,
     /// For a site: the finding that gave it its side.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub side_from: Option<u32>,
     /// For a side, imaging finding or defect: the site it belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<u32>,
     /// For an organism or culture result: the specimen it came from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub specimen: Option<u32>,
 }
 
@@ -64,14 +59,13 @@ impl Finding {
 }
 
 /// All findings of a note, in text order.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub struct EvidenceMap {
     /// The findings.
     pub findings: Vec<Finding>,
     /// True when the note held more terms than one analysis keeps
     /// ([`crate::MAX_TERMS`]): only the first were read, and the
     /// batch says so in a warning.
-    #[serde(skip)]
     pub terms_cut: bool,
 }
 

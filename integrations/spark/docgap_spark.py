@@ -1,6 +1,22 @@
 """Run `docgap scan` on Apache Spark.
 
-The unchanged docgap binary runs on every executor: each Spark task starts
+Two engines, the same records:
+
+- package (in-process): where the docgap Python package (`python/`, one
+  abi3 wheel) and pyarrow are installed on the executors, each task hands
+  its Arrow batches to `docgap.Analyzer.scan_lines` inside the Python
+  worker (`DataFrame.mapInArrow`): no child process, no pipe, notes
+  analysed on the worker's threads with the GIL released.
+- pipe (the fallback): the unchanged docgap binary runs on every executor.
+
+`engine="auto"` (the default) takes the package when it imports on the
+driver and every extra option is one the package supports (`--lexicons`),
+the pipe otherwise. Both engines give one result row per input row with the
+same columns; the record in `result_json` is the same but for where it
+names its input (`<input>:1` against `<stdin>:N`), and the package route
+does not warn about ids repeated within a partition.
+
+The pipe route: each Spark task starts
 one `docgap scan --jobs 1 -` process, streams its partition's notes to it as
 JSON Lines on standard input and pairs the result lines with the input rows
 by position (`docgap scan -` writes exactly one line per input line, in
@@ -21,7 +37,7 @@ Command line (see README.md):
     spark-submit --master local[2] --files target/release/docgap \\
         integrations/spark/docgap_spark.py \\
         --input notes.parquet --id-col id --text-col text \\
-        --output results.parquet --docgap docgap
+        --output results.parquet --docgap docgap [--engine auto|package|pipe]
 
 The result has exactly one row per input row (rows keep their order within
 a partition; repartitioning moves rows between partitions, so join on id,
@@ -35,10 +51,13 @@ not on position):
                                 went wrong with the docgap process)
     result_json  string         docgap's whole output record for the note
 
-Only the Python standard library and pyspark are needed on the cluster.
+The pipe route needs only the Python standard library and pyspark on the
+cluster; the package route needs the docgap wheel, pyarrow and pandas
+(pyspark's requirement for mapInArrow) in the executors' Python.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import queue
@@ -264,6 +283,103 @@ def scan_partition(rows, binary, id_field="id", text_field="text", extra_args=()
                 proc.wait()
 
 
+ENGINES = ("auto", "package", "pipe")
+_ANALYZERS = {}
+
+
+def package_options(extra_args):
+    """The docgap.Analyzer keyword arguments for `docgap scan` options, or
+    None when an option has no counterpart in the package."""
+    args = list(extra_args)
+    options = {}
+    while args:
+        flag = args.pop(0)
+        if flag == "--lexicons" and args:
+            options["lexicons"] = args.pop(0)
+        elif flag.startswith("--lexicons="):
+            options["lexicons"] = flag.split("=", 1)[1]
+        else:
+            return None
+    return options
+
+
+def package_available():
+    """True when the docgap package and pyarrow import here."""
+    return all(importlib.util.find_spec(m) is not None for m in ("docgap", "pyarrow"))
+
+
+def choose_engine(engine, extra_args):
+    """The engine `engine` resolves to: "package" or "pipe"."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if engine == "pipe":
+        return "pipe"
+    usable = package_options(extra_args) is not None
+    if engine == "package":
+        if not package_available():
+            raise ValueError(
+                "engine 'package': the docgap Python package (python/) or pyarrow does not "
+                "import here; install both on the driver and the executors, or use engine 'pipe'"
+            )
+        if not usable:
+            raise ValueError(
+                f"engine 'package': options {list(extra_args)} have no counterpart in the "
+                "package (only --lexicons); use engine 'pipe'"
+            )
+        return "package"
+    return "package" if usable and package_available() else "pipe"
+
+
+def scan_batches(batches, id_field="id", text_field="text", options=None):
+    """The package engine's task: Arrow batches of (id, text, codes, raw)
+    in, Arrow batches of PIPE_SCHEMA out, one row per row, in order. Each
+    row becomes the JSONL request the pipe route would write, and
+    `docgap.Analyzer.scan_lines` answers it with the line `docgap scan`
+    writes."""
+    import pyarrow as pa
+
+    import docgap
+
+    key = tuple(sorted((options or {}).items()))
+    analyzer = _ANALYZERS.get(key)
+    if analyzer is None:
+        # Built once per worker and options (lexicons parsed, automaton
+        # compiled: milliseconds), not once per batch.
+        analyzer = _ANALYZERS[key] = docgap.Analyzer(offsets="bytes", **dict(key))
+    schema = pa.schema(
+        [
+            pa.field("id", pa.string()),
+            pa.field("raw", pa.bool_(), nullable=False),
+            pa.field("line", pa.string()),
+            pa.field("failure", pa.string()),
+        ]
+    )
+    for batch in batches:
+        ids, texts, codes, raws = (batch.column(i).to_pylist() for i in range(4))
+        lines, raw_flags = [], []
+        for row_id, text, claim, raw in zip(ids, texts, codes, raws):
+            line = _raw_line(raw)
+            if line is not None:
+                lines.append(line[:-1].decode("utf-8"))
+                raw_flags.append(True)
+                continue
+            rec = {id_field: row_id, text_field: text}
+            if claim is not None:
+                rec["assigned_codes"] = list(claim)
+            lines.append(json.dumps(rec))
+            raw_flags.append(False)
+        out = analyzer.scan_lines(lines, id_field, text_field)
+        yield pa.RecordBatch.from_arrays(
+            [
+                pa.array(ids, pa.string()),
+                pa.array(raw_flags, pa.bool_()),
+                pa.array(out, pa.string()),
+                pa.nulls(len(out), pa.string()),
+            ],
+            schema=schema,
+        )
+
+
 def scan_dataframe(
     df,
     id_col="id",
@@ -273,6 +389,7 @@ def scan_dataframe(
     num_partitions=None,
     extra_args=(),
     raw_col=None,
+    engine="auto",
 ):
     """Scans the notes of `df` with docgap; returns a DataFrame of
     OUTPUT_SCHEMA with exactly one row per row of `df`.
@@ -288,6 +405,9 @@ def scan_dataframe(
     raw_col: optional string column holding the original JSON line of a row
         the reader could not parse (Spark's `_corrupt_record`); such a row is
         given to docgap verbatim, so its error record says what is wrong.
+    engine: "auto", "package" (in-process, mapInArrow) or "pipe" (the
+        binary); see the module's docstring. `binary` is used by the pipe
+        only.
     """
     fields = {f.name: f.dataType for f in df.schema.fields}
     for col in [id_col, text_col, codes_col, raw_col]:
@@ -316,6 +436,13 @@ def scan_dataframe(
     if num_partitions:
         selected = selected.repartition(num_partitions)
     extra_args = tuple(extra_args)
+    if choose_engine(engine, extra_args) == "package":
+        options = package_options(extra_args)
+
+        def batches(it):
+            return scan_batches(it, id_col, text_col, options)
+
+        return _results(selected.mapInArrow(batches, PIPE_SCHEMA))
 
     def run(rows):
         return scan_partition(rows, binary, id_col, text_col, extra_args)
@@ -424,6 +551,13 @@ def main(argv=None):
     )
     p.add_argument("--lexicons", default=None, help="lexicon override directory present on every executor")
     p.add_argument("--no-verify", action="store_true", help="skip counting input and output rows afterwards")
+    p.add_argument(
+        "--engine",
+        default="auto",
+        choices=ENGINES,
+        help="package: the docgap Python package in-process (mapInArrow); pipe: the binary; "
+        "auto (default): the package when it and pyarrow import, else the pipe",
+    )
     args = p.parse_args(argv)
 
     spark = SparkSession.builder.appName("docgap-scan").getOrCreate()
@@ -442,8 +576,9 @@ def main(argv=None):
         # A small input is read as one partition: one docgap process, one
         # core. Spread it over the cores Spark has.
         partitions = spark.sparkContext.defaultParallelism
+    engine = choose_engine(args.engine, extra)
     results = scan_dataframe(
-        notes, args.id_col, args.text_col, args.docgap, codes_col, partitions, extra, raw_col
+        notes, args.id_col, args.text_col, args.docgap, codes_col, partitions, extra, raw_col, engine
     )
     start = time.perf_counter()
     results.write.mode(args.mode).format(args.format).save(args.output)
@@ -456,7 +591,7 @@ def main(argv=None):
         n_in = notes.count()
         print(
             f"docgap_spark: {n_in} notes in, {n_out} rows out, {n_err} error rows; "
-            f"{partitions or read_partitions} partitions; scan and write {elapsed:.2f} s",
+            f"{partitions or read_partitions} partitions; engine {engine}; scan and write {elapsed:.2f} s",
             file=sys.stderr,
         )
         if n_in != n_out:
@@ -465,7 +600,7 @@ def main(argv=None):
         elif n_err:
             status = 2
     else:
-        print(f"docgap_spark: scan and write {elapsed:.2f} s", file=sys.stderr)
+        print(f"docgap_spark: engine {engine}; scan and write {elapsed:.2f} s", file=sys.stderr)
     spark.stop()
     return status
 

@@ -223,10 +223,20 @@ def check(args):
     if written.dtypes != dtypes:
         fail(f"spark-submit output columns {written.dtypes} != {dtypes}")
     compare(
-        "spark-submit (JSONL in, Parquet out)",
+        "spark-submit --engine pipe (JSONL in, Parquet out)",
         [tuple(r) for r in written.select(*cols).collect()],
         True, len(inputs), by_id, anonymous,
     )
+    if args.spark_package:
+        written = spark.read.parquet(args.spark_package)
+        if written.dtypes != dtypes:
+            fail(f"spark-submit --engine package output columns {written.dtypes} != {dtypes}")
+        compare(
+            "spark-submit --engine package (in-process, mapInArrow)",
+            [tuple(r) for r in written.select(*cols).collect()],
+            True, len(inputs), by_id, anonymous,
+        )
+    engines = ["pipe", "package"] if args.spark_package else ["pipe"]
 
     # 2. The library on a Parquet DataFrame with the user's column names,
     #    the binary shipped with addFile. docgap's messages then name those
@@ -254,18 +264,19 @@ def check(args):
                 del lib_by_id[want["id"]]
         spark.sparkContext.addFile(os.path.abspath(args.docgap))
         df = spark.read.parquet(parquet_in)
-        t0 = time.perf_counter()
-        out = docgap_spark.scan_dataframe(
-            df, id_col="note_id", text_col="note_text", codes_col="claim",
-            binary=os.path.basename(args.docgap), num_partitions=4,
-        )
-        rows = [tuple(r) for r in out.collect()]
-        elapsed = time.perf_counter() - t0
-        compare(
-            "scan_dataframe (Parquet, renamed columns, 4 partitions)",
-            rows, False, len(inputs) - len(corrupt), lib_by_id, +lib_anonymous,
-        )
-        print(f"  scan_dataframe: {len(rows)} rows in {elapsed:.2f} s (session already up)")
+        for engine in engines:
+            t0 = time.perf_counter()
+            out = docgap_spark.scan_dataframe(
+                df, id_col="note_id", text_col="note_text", codes_col="claim",
+                binary=os.path.basename(args.docgap), num_partitions=4, engine=engine,
+            )
+            rows = [tuple(r) for r in out.collect()]
+            elapsed = time.perf_counter() - t0
+            compare(
+                f"scan_dataframe, engine {engine} (Parquet, renamed columns, 4 partitions)",
+                rows, False, len(inputs) - len(corrupt), lib_by_id, +lib_anonymous,
+            )
+            print(f"  scan_dataframe, engine {engine}: {len(rows)} rows in {elapsed:.2f} s (session already up)")
 
     # 3. A docgap process that fails fails the task (and so the job): no
     #    partial output passes for a result.
@@ -273,7 +284,8 @@ def check(args):
     spark.sparkContext.setLogLevel("OFF")  # the failure below is expected
     try:
         docgap_spark.scan_dataframe(
-            bad, binary=os.path.abspath(args.docgap), extra_args=("--lexicons", "/nonexistent")
+            bad, binary=os.path.abspath(args.docgap), extra_args=("--lexicons", "/nonexistent"),
+            engine="pipe",
         ).collect()
         fail("a docgap process that exits with status 1 did not fail the job")
     except Exception as e:  # noqa: BLE001 - any Spark job failure
@@ -281,12 +293,24 @@ def check(args):
             fail(f"failed docgap process surfaced as an unexpected error: {str(e)[:300]}")
         else:
             print("  a failing docgap process fails the task: ok")
+    if args.spark_package:
+        # In-process, a bad lexicon directory fails the task the same way.
+        try:
+            docgap_spark.scan_dataframe(
+                bad, extra_args=("--lexicons", "/nonexistent"), engine="package"
+            ).collect()
+            fail("engine package: a bad lexicon directory did not fail the job")
+        except Exception as e:  # noqa: BLE001 - any Spark job failure
+            if "/nonexistent" not in str(e):
+                fail(f"engine package: a bad lexicon directory surfaced as: {str(e)[:300]}")
+            else:
+                print("  engine package: a bad lexicon directory fails the task: ok")
     # A bad flag is a usage error (exit 1): the task fails, rather than
     # passing as a job of error rows (clap's own status, 2, did that).
     try:
         docgap_spark.scan_dataframe(
             bad, binary=os.path.abspath(args.docgap), extra_args=("--no-such-flag",)
-        ).collect()
+        ).collect()  # auto: an option the package lacks takes the pipe
         fail("a docgap run with a bad flag did not fail the job")
     except Exception as e:  # noqa: BLE001 - any Spark job failure
         if "DocgapProcessError" not in str(e) and "docgap exited with status" not in str(e):
@@ -358,6 +382,7 @@ def bench(args):
     def show(label, s):
         print(f"   {label:<44} {s:7.2f} s {n / s:9.0f} notes/s {size / s / 1e6:7.2f} MB/s")
 
+    engines = ["pipe", "package"] if docgap_spark.package_available() else ["pipe"]
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeat):
             t0 = time.perf_counter()
@@ -366,17 +391,18 @@ def bench(args):
                 stderr=subprocess.DEVNULL,
             )
             direct = time.perf_counter() - t0
-            notes, codes, raw = docgap_spark.read_notes(spark, args.input)
-            if notes.rdd.getNumPartitions() < 2:
-                notes = notes.repartition(2)
-            out = docgap_spark.scan_dataframe(notes, binary=os.path.basename(args.docgap),
-                                              codes_col=codes, raw_col=raw)
-            t0 = time.perf_counter()
-            out.write.mode("overwrite").parquet(os.path.join(tmp, "out.parquet"))
-            stage = time.perf_counter() - t0
             show(f"run {i + 1}: docgap scan --jobs 2", direct)
-            show(f"run {i + 1}: spark local[2] scan+write", stage)
-            print(f"   run {i + 1}: overhead {stage / direct:.1f}x")
+            for engine in engines:
+                notes, codes, raw = docgap_spark.read_notes(spark, args.input)
+                if notes.rdd.getNumPartitions() < 2:
+                    notes = notes.repartition(2)
+                out = docgap_spark.scan_dataframe(notes, binary=os.path.basename(args.docgap),
+                                                  codes_col=codes, raw_col=raw, engine=engine)
+                t0 = time.perf_counter()
+                out.write.mode("overwrite").parquet(os.path.join(tmp, "out.parquet"))
+                stage = time.perf_counter() - t0
+                show(f"run {i + 1}: spark local[2] scan+write, {engine}", stage)
+                print(f"   run {i + 1}: {engine}: {stage / direct:.1f}x docgap scan")
     spark.stop()
     return 0
 
@@ -393,6 +419,7 @@ def main():
     c.add_argument("--direct", required=True)
     c.add_argument("--spark", required=True)
     c.add_argument("--docgap", required=True)
+    c.add_argument("--spark-package", help="the same job's output with --engine package")
     b = sub.add_parser("bench")
     b.add_argument("--input", required=True)
     b.add_argument("--docgap", required=True)

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Smoke test of the Spark integration: pyspark from PyPI in a local
-# virtualenv, the job in local mode (local[2]) through spark-submit with the
-# binary shipped by --files, on the shipped notes plus a few thousand
-# synthetic ones and a few bad records; the result must have exactly one row
-# per input note and match `docgap scan` run directly, note by note. Prints
-# the throughput of both.
+# virtualenv, the job in local mode (local[2]) through spark-submit, once
+# with the binary shipped by --files (--engine pipe) and once with the
+# docgap Python package in-process (--engine package, mapInArrow), on the
+# shipped notes plus a few thousand synthetic ones and a few bad records;
+# each result must have exactly one row per input note and match `docgap
+# scan` run directly, note by note. Prints the throughput of each.
 #
 # Environment:
 #   DOCGAP_SPARK_BINARY  a docgap binary to test instead of building
 #                        target/release/docgap
 #   DOCGAP_SPARK_VENV    virtualenv to use/create (default target/spark-venv;
 #                        reused when it already has the pinned pyspark)
+#   DOCGAP_SPARK_WHEEL   the docgap wheel to install for --engine package
+#                        (default: target/wheels/docgap-*.whl, built with
+#                        maturin when there is none)
 #   DOCGAP_SPARK_NOTES   synthetic notes to add (default 3000)
 #   DOCGAP_SPARK_KEEP    keep the work directory (printed) when set
 #   DOCGAP_SPARK_BENCH   when set, also repeat the job N times in one Spark
@@ -55,6 +59,23 @@ if [ "$have" != "$PYSPARK_VERSION" ]; then
 else
     echo "   reusing it"
 fi
+# The package engine's needs: pyarrow and pandas (pyspark's mapInArrow
+# checks both), and the docgap wheel.
+if ! "$VENV/bin/python" -c 'import pyarrow, pandas' 2>/dev/null; then
+    "$VENV/bin/pip" install --disable-pip-version-check --quiet pyarrow pandas
+fi
+WHEEL="${DOCGAP_SPARK_WHEEL:-}"
+if [ -z "$WHEEL" ]; then
+    WHEEL=$(ls "$ROOT"/target/wheels/docgap-*.whl 2>/dev/null | head -1 || true)
+fi
+if [ -z "$WHEEL" ]; then
+    echo "-- building the docgap wheel (maturin)"
+    "$VENV/bin/pip" install --disable-pip-version-check --quiet "maturin>=1.5,<2"
+    "$VENV/bin/maturin" build --release --quiet -m "$ROOT/python/Cargo.toml" -o "$ROOT/target/wheels"
+    WHEEL=$(ls "$ROOT"/target/wheels/docgap-*.whl | head -1)
+fi
+echo "-- docgap package $(basename "$WHEEL")"
+"$VENV/bin/pip" install --disable-pip-version-check --quiet --force-reinstall --no-deps "$WHEEL"
 
 # Spark from the virtualenv, whatever else the machine has; quiet logs.
 unset SPARK_HOME
@@ -86,43 +107,53 @@ if [ "$rc" -ne 2 ]; then # 2: the bad records yielded error records
 fi
 direct_s=$(elapsed "$t0" "$t1")
 
-echo "-- spark-submit --master local[2] --files docgap docgap_spark.py"
-t0=$(now)
-rc=0
-spark-submit --master 'local[2]' \
-    --files "$DOCGAP" "$HERE/docgap_spark.py" \
-    --input "$WORK/notes.jsonl" --id-col id --text-col text \
-    --output "$WORK/results.parquet" --docgap "$(basename "$DOCGAP")" \
-    >"$WORK/spark.out" 2>"$WORK/spark.err" || rc=$?
-t1=$(now)
-cat "$WORK/spark.out" "$WORK/spark.err"
-if [ "$rc" -ne 2 ]; then # 2: some rows are error rows, as with docgap scan
-    echo "spark-submit exited with $rc, expected 2" >&2
-    exit 1
-fi
-spark_s=$(elapsed "$t0" "$t1")
-stage_s=$(cat "$WORK/spark.out" "$WORK/spark.err" | sed -n 's/.*scan and write \([0-9.]*\) s.*/\1/p')
+submit() { # ENGINE OUTPUT: the job through spark-submit; prints its seconds
+    local t0 t1 rc=0
+    t0=$(now)
+    spark-submit --master 'local[2]' \
+        --files "$DOCGAP" "$HERE/docgap_spark.py" \
+        --input "$WORK/notes.jsonl" --id-col id --text-col text \
+        --output "$2" --docgap "$(basename "$DOCGAP")" --engine "$1" \
+        >"$WORK/spark-$1.out" 2>"$WORK/spark-$1.err" || rc=$?
+    t1=$(now)
+    cat "$WORK/spark-$1.out" "$WORK/spark-$1.err" >&2
+    if [ "$rc" -ne 2 ]; then # 2: some rows are error rows, as with docgap scan
+        echo "spark-submit --engine $1 exited with $rc, expected 2" >&2
+        exit 1
+    fi
+    elapsed "$t0" "$t1"
+}
+stage_of() { cat "$WORK/spark-$1.out" "$WORK/spark-$1.err" | sed -n 's/.*scan and write \([0-9.]*\) s.*/\1/p'; }
+
+echo "-- spark-submit --master local[2] --files docgap docgap_spark.py --engine pipe"
+spark_s=$(submit pipe "$WORK/results.parquet")
+stage_s=$(stage_of pipe)
+echo "-- spark-submit --master local[2] docgap_spark.py --engine package"
+package_s=$(submit package "$WORK/results-package.parquet")
+package_stage_s=$(stage_of package)
 
 if [ -z "${DOCGAP_SPARK_SKIP_CHECK:-}" ]; then
     echo "-- check: one row per note, equal to docgap scan note by note"
     python "$HERE/smoke_check.py" check --input "$WORK/notes.jsonl" --direct "$WORK/direct.jsonl" \
-        --spark "$WORK/results.parquet" --docgap "$DOCGAP"
+        --spark "$WORK/results.parquet" --spark-package "$WORK/results-package.parquet" \
+        --docgap "$DOCGAP"
 else
     echo "-- check skipped (DOCGAP_SPARK_SKIP_CHECK)"
 fi
 
 echo "-- throughput on the same input: $records notes, $bytes bytes of JSONL"
-python3 - "$records" "$bytes" "$direct_s" "$spark_s" "$stage_s" <<'EOF'
+python3 - "$records" "$bytes" "$direct_s" "$spark_s" "$stage_s" "$package_s" "$package_stage_s" <<'EOF'
 import sys
 n, size = int(sys.argv[1]), int(sys.argv[2])
-direct, spark, stage = (max(float(x), 0.01) for x in sys.argv[3:6])  # timer resolution
+direct, spark, stage, pspark, pstage = (max(float(x), 0.01) for x in sys.argv[3:8])  # timer resolution
 def line(label, s):
-    print(f"   {label:<44} {s:7.2f} s {n / s:9.0f} notes/s {size / s / 1e6:7.2f} MB/s")
+    print(f"   {label:<52} {s:7.2f} s {n / s:9.0f} notes/s {size / s / 1e6:7.2f} MB/s")
 line("docgap scan --jobs 2", direct)
-line("spark local[2], spark-submit end to end", spark)
-line("spark local[2], scan+write (session up)", stage)
-print(f"   overhead: end to end {spark - direct:.2f} s more ({spark / direct:.1f}x);"
-      f" scan+write stage {stage / direct:.1f}x docgap scan")
+line("spark local[2], pipe, spark-submit end to end", spark)
+line("spark local[2], pipe, scan+write (session up)", stage)
+line("spark local[2], package, spark-submit end to end", pspark)
+line("spark local[2], package, scan+write (session up)", pstage)
+print(f"   scan+write stage: pipe {stage / direct:.1f}x docgap scan, package {pstage / direct:.1f}x")
 EOF
 if [ -n "${DOCGAP_SPARK_BENCH:-}" ]; then
     echo "-- steady state: the job repeated $DOCGAP_SPARK_BENCH times in one session"

@@ -54,8 +54,11 @@ impl Analyzer {
     /// (without its newline); `n` numbers it in error locations.
     fn scan_line(&self, line: &str, n: usize, fields: &jsonl::Fields) -> String {
         let name = "<input>".to_string();
+        // A request is a whole line: its end is the end of a line, as it
+        // is on the command's standard input (not a record cut short).
+        let whole = std::io::Read::chain(line.as_bytes(), &b"\n"[..]);
         let mut items: Vec<Item> =
-            jsonl::read_with(line.as_bytes(), name, fields.clone(), self.max_note_bytes).collect();
+            jsonl::read_with(whole, name, fields.clone(), self.max_note_bytes).collect();
         let location = format!("<input>:{n} (byte 0)");
         let mut out = Vec::with_capacity(1024);
         match items.as_mut_slice() {

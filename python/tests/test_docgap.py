@@ -160,9 +160,17 @@ def test_scan_lines_answers_every_line_with_a_record(analyzer):
         json.dumps({"id": "b"}),
         '{"id": "c", "text": "x"}\n{"id": "d", "text": "y"}',
         json.dumps({"note_id": 5, "body": AFFIRMED}),
+        '{"id": "e", "text": "a raw \x01 control character"}',
+        '{"id": "f", "text": "cut',
     ])
     recs = [json.loads(l) for l in out]
-    assert len(recs) == 6
+    assert len(recs) == 8
+    # As the command reads the same lines from standard input.
+    assert recs[6]["id"] == "e" and "codes" in recs[6], recs[6]
+    # A request ends with its line, as on the command's standard input
+    # where every request line ends in a newline: an unclosed string is
+    # damage, not a cut.
+    assert "not a JSON object" in recs[7]["error"]["message"]
     assert recs[0]["id"] == "a" and recs[0]["codes"]
     assert recs[1]["error"]["location"] == "<input>:2 (byte 0)"
     assert "blank" in recs[2]["error"]["message"]
