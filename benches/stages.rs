@@ -12,8 +12,9 @@
 //! get a code, so a broken stage cannot look fast.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use docgap::matcher::Matcher;
-use docgap::{evidence, rules, Analyzer, Span};
+use docgap::internals::Matcher;
+use docgap::internals::{apply_rules, build_evidence};
+use docgap::{Analyzer, Span};
 
 /// Synthetic notes with osteomyelitis, closest to each size.
 fn notes() -> Vec<(&'static str, String)> {
@@ -57,7 +58,7 @@ fn stages(c: &mut Criterion) {
             .into_iter()
             .map(|m| (m, analyzer.matcher().entries_of(m.pattern)))
             .collect();
-        let map = evidence::build(text, analyzer.lexicon(), &matches, &segments);
+        let map = build_evidence(text, analyzer.lexicon(), &matches, &segments);
         let sentences: Vec<Span> = segments.sentences.iter().map(|s| s.span).collect();
 
         let mut g = c.benchmark_group(format!("stages/{size}"));
@@ -74,10 +75,10 @@ fn stages(c: &mut Criterion) {
             })
         });
         g.bench_function(BenchmarkId::new("context", text.len()), |b| {
-            b.iter(|| evidence::build(black_box(text), analyzer.lexicon(), &matches, &segments))
+            b.iter(|| build_evidence(black_box(text), analyzer.lexicon(), &matches, &segments))
         });
         g.bench_function(BenchmarkId::new("rules", text.len()), |b| {
-            b.iter(|| rules::apply(black_box(text), &sentences, &map, None))
+            b.iter(|| apply_rules(black_box(text), &sentences, &map, None))
         });
         g.bench_function(BenchmarkId::new("analyze", text.len()), |b| {
             b.iter(|| analyzer.analyze(black_box(text)))

@@ -35,7 +35,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use docgap::batch::{self, jsonl, Item, Note, Options};
-use docgap::matcher::Matcher;
+use docgap::internals::Matcher;
 use docgap::output::{self, Findings, RecordOptions};
 use docgap::Analyzer;
 use rayon::prelude::*;

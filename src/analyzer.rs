@@ -131,7 +131,7 @@ impl Analyzer {
     }
 
     /// The codes and flags of [`Analyzer::analyze_with_claim`], found
-    /// faster: a note the first tier ([`crate::prefilter`]) clears gets
+    /// faster: a note the first tier (`prefilter`) clears gets
     /// the empty result (no findings, no sentences; the claim kept) without
     /// segmentation, matching or context. The codes and flags are always
     /// those of `analyze_with_claim`; the evidence map is complete only

@@ -1,6 +1,6 @@
 //! Evaluation on the NegEx annotated test set (`docgap eval-negex`).
 //!
-//! Context decides most wrong codes, so the [`context`]
+//! Context decides most wrong codes, so the `context`
 //! stage is measured on the public test set every negation detector reports
 //! on: Wendy Chapman's `Annotations-1-120.txt` (2,376 sentences from
 //! discharge summaries, radiology, pathology and echo reports, each with a
@@ -9,7 +9,7 @@
 //! is found with the project's own [`Matcher`], the sentence is segmented by
 //! the project's segmenter, triggers are the Context rows of the analyzer's
 //! lexicon found by its one-pass matcher, and the finding's assertion comes
-//! from [`context::assess`], the call the evidence stage makes.
+//! from `context::assess`, the call the evidence stage makes.
 //!
 //! File format: tab-separated, a header line starting `Report No.`, then
 //! `report<TAB>concept<TAB>sentence<TAB>label` with label `Affirmed` or

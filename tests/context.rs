@@ -6,8 +6,8 @@
 //! The last test scores the NegEx annotated test set when the shared folder
 //! holds it (`../shared/external/negex/`) and skips with a message otherwise.
 
-use docgap::context::Assertion;
 use docgap::Analyzer;
+use docgap::Assertion;
 
 struct Case {
     name: &'static str,

@@ -46,7 +46,7 @@
 //! ([`cap`]).
 //!
 //! No reader holds a record whole: a JSON line streams through
-//! [`line`], a CSV record through the cell caps of [`csv`], a text file is
+//! [`line`](mod@line), a CSV record through the cell caps of [`csv`], a text file is
 //! read up to the limit; each keeps a few times
 //! [`source::Config::max_note_bytes`] at most. A 10 GB line of zeros in a
 //! gzip'd JSONL peaked at 100 MB with the default limit.

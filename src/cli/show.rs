@@ -249,8 +249,8 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
     if a.flags.is_empty() {
         out.push_str("  (none)\n");
     }
-    for f in &a.flags {
-        let q = docgap::queries::build(&note.text, &a, f);
+    let queries = docgap::output::queries_of(&note.text, &a);
+    for (f, q) in a.flags.iter().zip(&queries) {
         out.push_str(&format!(
             "  {} (for the {})\n",
             f.id.as_str(),

@@ -15,7 +15,7 @@
 mod audit;
 mod codes;
 
-pub use audit::{assigned_from_text, CLAIM_FAMILIES, FLAGGED_WITHOUT_DIAGNOSIS};
+pub use audit::{assigned_from_text, FLAGGED_WITHOUT_DIAGNOSIS};
 
 use crate::evidence::{EvidenceMap, Finding};
 use crate::fxhash::FxHashSet;
