@@ -87,6 +87,17 @@ pub fn read_line<R: BufRead + ?Sized>(
     buf: &mut Vec<u8>,
     limits: Limits,
 ) -> std::io::Result<Option<Line>> {
+    read_line_with(reader, buf, limits, true)
+}
+
+/// [`read_line`], with the fast path for short whole lines on or off (off
+/// only to test that it keeps what the byte loop keeps).
+fn read_line_with<R: BufRead + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    limits: Limits,
+    fast: bool,
+) -> std::io::Result<Option<Line>> {
     buf.clear();
     let mut line = Line::default();
     let mut state = State::Outside;
@@ -100,6 +111,30 @@ pub fn read_line<R: BufRead + ?Sized>(
     let mut decoded = 0u64;
     let mut string_room = 0usize;
     let reserve = (limits.line / 4).min(STRUCTURE);
+    // Fast path, nearly every line: the whole line is in the buffer and too
+    // short for any limit to bite, even were every byte repaired to its
+    // largest size (six, a raw control character's `\u00XX`). It is kept
+    // as it is, as the byte loop would keep it, without the loop.
+    while fast {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(None);
+        }
+        if let Some(p) = memchr::memchr(b'\n', chunk) {
+            let n = p + 1;
+            if n.saturating_mul(6) <= limits.string && n.saturating_add(reserve) <= limits.line {
+                buf.extend_from_slice(&chunk[..n]);
+                reader.consume(n);
+                line.read = n as u64;
+                return Ok(Some(line));
+            }
+        }
+        break;
+    }
     loop {
         let chunk = match reader.fill_buf() {
             Ok(c) => c,
@@ -386,6 +421,39 @@ mod tests {
             for (l, w) in small.iter().zip(&whole) {
                 proptest::prop_assert_eq!(l.1.read, w.1.read);
                 proptest::prop_assert!(l.0.len() <= 200 + 6);
+            }
+        }
+    }
+
+    /// Each line read by the byte loop alone.
+    fn lines_slowly(input: &[u8], limits: Limits) -> Vec<(Vec<u8>, Line)> {
+        let mut r = input;
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        while let Some(l) = read_line_with(&mut r, &mut buf, limits, false).unwrap() {
+            out.push((buf.clone(), l));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_keeps_what_the_byte_loop_keeps(
+            input in proptest::collection::vec(
+                proptest::sample::select(b"{}\"\\u0a,: \n\x00\x01\xc3\xa9x".to_vec()), 0..400),
+            string in 0usize..120,
+            line in 0usize..600,
+        ) {
+            for limits in [Limits { string, line }, Limits::for_notes(string)] {
+                let fast = lines(&input, limits);
+                let slow = lines_slowly(&input, limits);
+                proptest::prop_assert_eq!(fast.len(), slow.len());
+                for (f, s) in fast.iter().zip(&slow) {
+                    proptest::prop_assert_eq!(&f.0, &s.0);
+                    proptest::prop_assert_eq!(f.1.read, s.1.read);
+                    proptest::prop_assert_eq!(&f.1.cuts, &s.1.cuts);
+                    proptest::prop_assert_eq!(f.1.overlong, s.1.overlong);
+                }
             }
         }
     }
