@@ -115,11 +115,13 @@ fn read_line_with<R: BufRead + ?Sized>(
     // short for any limit to bite, even were every byte repaired to its
     // largest size (six, a raw control character's `\u00XX`). It is kept
     // as it is, as the byte loop would keep it, without the loop.
-    while fast {
-        let chunk = match reader.fill_buf() {
-            Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+    if fast {
+        let chunk = loop {
+            match reader.fill_buf() {
+                Ok(c) => break c,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
         };
         if chunk.is_empty() {
             return Ok(None);
@@ -133,7 +135,6 @@ fn read_line_with<R: BufRead + ?Sized>(
                 return Ok(Some(line));
             }
         }
-        break;
     }
     loop {
         let chunk = match reader.fill_buf() {
