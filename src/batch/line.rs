@@ -128,7 +128,8 @@ fn read_line_with<R: BufRead + ?Sized>(
         }
         if let Some(p) = memchr::memchr(b'\n', chunk) {
             let n = p + 1;
-            if n.saturating_mul(6) <= limits.string && n.saturating_add(reserve) <= limits.line {
+            let worst = n.saturating_mul(6);
+            if worst <= limits.string && worst.saturating_add(reserve) <= limits.line {
                 buf.extend_from_slice(&chunk[..n]);
                 reader.consume(n);
                 line.read = n as u64;
