@@ -348,3 +348,21 @@ fn recalled_and_remote_infections_and_old_sides() {
         ["B96.20", "M86.672"]
     );
 }
+
+// Checklist tables: a value cell answers every item of the criterion
+// cell before it.
+
+#[test]
+fn a_table_value_cell_answers_the_list_in_its_criterion_cell() {
+    let table = |value: &str| {
+        format!(
+            "DIABETIC FOOT INFECTION CLASSIFICATION, left foot\n\
+             | Criterion | Finding |\n\
+             | Deeper structures (abscess, osteomyelitis, septic arthritis, fasciitis) | {value} |\n\
+             | Grade | 3 (moderate) |"
+        )
+    };
+    assert!(codes(&table("none identified so far")).is_empty());
+    // Near miss: a value that affirms it leaves the item affirmed.
+    assert_eq!(codes(&table("present: 2nd metatarsal on MRI")), ["M86.9"]);
+}

@@ -145,8 +145,17 @@ fn reaches_backward(text: &str, t: &Trigger, target: Span, live: &[&Trigger]) ->
     let between = &text[gap.range()];
     !closed(text, live, gap, Direction::Backward)
         && !label_before_words(between)
-        && !new_phrase_after_comma(between)
+        && (opens_the_next_cell(between) || !new_phrase_after_comma(between))
         && within(between, t.rule.max_words as usize, Direction::Backward)
+}
+
+/// True when a backward `gap` runs from a table cell to the start of the
+/// next one: the trigger is that cell's value, and it answers every item
+/// of the cell before it ("| Deeper structures (abscess, osteomyelitis,
+/// fasciitis) | none identified |").
+fn opens_the_next_cell(gap: &str) -> bool {
+    gap.split_once('|')
+        .is_some_and(|(_, after)| after.trim().is_empty())
 }
 
 /// True when `gap` holds a label colon (one followed by a space or the
@@ -250,6 +259,13 @@ pub(crate) fn is_compound_tail(text: &str, start: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_value_answers_the_cell_before_it() {
+        assert!(opens_the_next_cell(", septic arthritis, fasciitis) | "));
+        assert!(!opens_the_next_cell(", fasciitis) | present | "));
+        assert!(!opens_the_next_cell(", MRSA, blood cultures "));
+    }
 
     #[test]
     fn words_are_counted() {
