@@ -366,3 +366,27 @@ fn a_table_value_cell_answers_the_list_in_its_criterion_cell() {
     // Near miss: a value that affirms it leaves the item affirmed.
     assert_eq!(codes(&table("present: 2nd metatarsal on MRI")), ["M86.9"]);
 }
+
+// Sites listed under the diagnosis.
+
+#[test]
+fn the_bones_heading_items_listed_under_the_diagnosis_are_its_sites() {
+    assert_eq!(
+        codes(
+            "# Acute post-traumatic osteomyelitis, 2 sites:\n\
+             (1) L distal radius - open fx site; bone cx: Acinetobacter baumannii.\n\
+             (2) R tibial shaft - IM nail; bone cx: Pseudomonas aeruginosa.\n\
+             # L3 transverse process fx - pain control."
+        ),
+        ["B96.5", "B96.83", "M86.19"]
+    );
+    assert_eq!(
+        codes("Assessment: chronic osteomyelitis of:\n- left tibia\n- right femur"),
+        ["M86.69"]
+    );
+    // Near miss: a header naming its bone lists details, not more sites.
+    assert_eq!(
+        codes("Assessment: acute osteomyelitis of the left tibia:\n- MRI left femur: normal\n- plan: IV cefazolin"),
+        ["M86.162"]
+    );
+}

@@ -567,9 +567,14 @@ fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
 /// finding or a bone specimen.
 fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     let sentences = facts.condition_sentences();
+    // Section 1, "Multiple sites": each site documented by name. "Acute
+    // osteomyelitis, 2 sites:\n(1) L distal radius ...\n(2) R tibial
+    // shaft ...": the bones heading the items listed under the diagnosis
+    // are its sites.
+    let items = listed_item_heads(facts, &sentences);
     let in_condition: Vec<(u32, &Finding)> = facts
         .affirmed(Category::Site)
-        .filter(|(_, f)| sentences.contains(&f.sentence))
+        .filter(|(_, f)| sentences.contains(&f.sentence) || items.contains(&f.sentence))
         .collect();
     let assessment: Vec<(u32, &Finding)> = in_condition
         .iter()
@@ -656,6 +661,66 @@ fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     // junctional region.
     codes::merge_vertebral_regions(&mut sites, |i| facts.f(i).bone());
     sites
+}
+
+/// The first sentences of the items listed under a sentence affirming the
+/// infection that ends with a colon ("Chronic osteomyelitis of:", "2
+/// sites:"): each item starts a line with a marker ("(1)", "1.", "a)",
+/// "-", "*", "•"); a piece of an item split off at a semicolon continues
+/// it; a line without a marker (or a "#" problem heading) ends the list.
+/// A header that names a bone itself lists details of that site, not more
+/// sites ("of the left tibia:\n- MRI: marrow edema").
+fn listed_item_heads(facts: &Facts, headers: &BTreeSet<u32>) -> BTreeSet<u32> {
+    let named: BTreeSet<u32> = facts
+        .affirmed(Category::Site)
+        .filter(|(_, f)| !is_region(f))
+        .map(|(_, f)| f.sentence)
+        .collect();
+    let text = facts.text;
+    let starts_line = |at: usize| text[..at].trim_end_matches([' ', '\t']).ends_with('\n');
+    let mut heads = BTreeSet::new();
+    for &h in headers {
+        let header = facts.sentences[h as usize];
+        if named.contains(&h) || !text[header.range()].trim_end().ends_with(':') {
+            continue;
+        }
+        for (i, s) in facts.sentences.iter().enumerate().skip(h as usize + 1) {
+            if !starts_line(s.start) {
+                continue;
+            }
+            if !is_list_item(&text[s.range()]) {
+                break;
+            }
+            heads.insert(i as u32);
+        }
+    }
+    heads
+}
+
+/// True when `line` starts with a list marker: "(1)", "1.", "1)", "(a)",
+/// "a)", "-", "*" or "•", then a space.
+fn is_list_item(line: &str) -> bool {
+    let rest = if let Some(r) = line.strip_prefix(['-', '*', '•', '–']) {
+        r
+    } else {
+        let inner = line.strip_prefix('(').unwrap_or(line);
+        let n = inner
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count()
+            .max(usize::from(
+                inner.starts_with(|c: char| c.is_ascii_lowercase())
+                    && inner[1..].starts_with([')', '.']),
+            ));
+        if n == 0 || n > 2 {
+            return false;
+        }
+        match inner[n..].strip_prefix([')', '.']) {
+            Some(r) => r,
+            None => return false,
+        }
+    };
+    rest.starts_with([' ', '\t'])
 }
 
 /// Sites named in the sentence of a bone specimen that grew an organism or
@@ -993,5 +1058,37 @@ fn sickle_codes(facts: &Facts, out: &mut Outcome) {
             Role::Additional,
             vec![i],
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_list_item;
+
+    #[test]
+    fn list_markers_are_told_from_prose() {
+        for item in [
+            "(1) L distal radius",
+            "2. right tibia",
+            "3) femur",
+            "(a) tibia",
+            "b) fibula",
+            "- left tibia",
+            "* femur",
+            "• calcaneus",
+        ] {
+            assert!(is_list_item(item), "{item}");
+        }
+        for prose in [
+            "# Acute osteomyelitis",
+            "2026 visit",
+            "Both acute",
+            "(see below)",
+            "a patient",
+            "-left",
+            "100. x",
+        ] {
+            assert!(!is_list_item(prose), "{prose}");
+        }
     }
 }
