@@ -95,7 +95,6 @@ pub mod report;
 pub(crate) mod rules;
 pub(crate) mod segment;
 mod span;
-pub(crate) mod structure;
 #[cfg(feature = "tools")]
 pub mod synth;
 

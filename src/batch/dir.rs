@@ -18,7 +18,7 @@
 //! the limit, not its size. Text that is not UTF-8 is decoded lossily
 //! with a warning.
 
-use super::source::{decoder, is_gz, open_gz_file, Counted};
+use super::io::{decoder, is_gz, open_gz_file, Counted};
 use super::{Item, Note};
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};

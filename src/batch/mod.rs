@@ -55,6 +55,7 @@ pub mod cap;
 pub mod csv;
 pub mod dir;
 pub mod fhir;
+pub mod io;
 pub mod jsonl;
 pub mod line;
 pub mod source;

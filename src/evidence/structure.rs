@@ -26,7 +26,7 @@
 //!   updated today ("PROBLEM LIST (copied forward; reviewed and updated)")
 //!   opens no block.
 
-use crate::evidence::Finding;
+use super::map::Finding;
 use crate::lexicon::{Category, ConditionKind, SpecimenKind, Value};
 use crate::segment::Segments;
 

@@ -8,66 +8,16 @@
 //! mention of that bone inherits it, an imaging finding or a defect belongs
 //! to the bone in its sentence, an organism to the specimen it grew from.
 
+mod map;
+pub(crate) mod structure;
+
+pub use map::{EvidenceMap, Finding};
+
 use crate::context::{self, Assertion, Trigger};
 use crate::lexicon::{Category, Lexicon, SectionKind, Side, SiteGroup, SpecimenKind, Value};
 use crate::matcher::TermMatch;
 use crate::segment::Segments;
 use crate::span::Span;
-
-/// One clinical fact found in the note.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Finding {
-    /// What kind of fact.
-    pub category: Category,
-    /// Its normalised meaning.
-    pub value: Value,
-    /// The words, as written.
-    pub span: Span,
-    /// Index of its sentence.
-    pub sentence: u32,
-    /// The section it lies in.
-    pub section: SectionKind,
-    /// Negated, possible, hypothetical, historical, about family.
-    pub assertion: Assertion,
-    /// For a site: its side, stated or carried from an earlier mention of
-    /// the same bone.
-    pub side: Option<Side>,
-    /// For a site: the finding that gave it its side.
-    pub side_from: Option<u32>,
-    /// For a side, imaging finding or defect: the site it belongs to.
-    pub site: Option<u32>,
-    /// For an organism or culture result: the specimen it came from.
-    pub specimen: Option<u32>,
-}
-
-impl Finding {
-    /// The site group, for a site finding.
-    pub fn site_group(&self) -> Option<SiteGroup> {
-        match self.value {
-            Value::Site { group, .. } => Some(group),
-            _ => None,
-        }
-    }
-
-    /// The bone key, for a site finding.
-    pub fn bone(&self) -> Option<&str> {
-        match &self.value {
-            Value::Site { bone, .. } => Some(bone),
-            _ => None,
-        }
-    }
-}
-
-/// All findings of a note, in text order.
-#[derive(Clone, Debug, Default)]
-pub struct EvidenceMap {
-    /// The findings.
-    pub findings: Vec<Finding>,
-    /// True when the note held more terms than one analysis keeps
-    /// ([`crate::MAX_TERMS`]): only the first were read, and the
-    /// batch says so in a warning.
-    pub terms_cut: bool,
-}
 
 /// Words a side may sit before its bone: "left distal femur",
 /// "right 1st metatarsal head", "L second toe".
@@ -149,7 +99,7 @@ pub fn build(
     }
 
     assert_context(text, segments, &triggers, &mut findings);
-    crate::structure::apply(text, segments, &mut findings);
+    structure::apply(text, segments, &mut findings);
     link_sides(text, &mut findings);
     heading_sides(text, &mut findings);
     carry_sides(&mut findings);

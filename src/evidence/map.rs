@@ -1,0 +1,63 @@
+//! The evidence map's types: findings with their spans and links. Apart
+//! from the stage that builds them, so the passes that refine the map
+//! ([`super::structure`]) and the rules read them without a loop back to
+//! the builder.
+
+use crate::context::Assertion;
+use crate::lexicon::{Category, SectionKind, Side, SiteGroup, Value};
+use crate::span::Span;
+
+/// One clinical fact found in the note.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// What kind of fact.
+    pub category: Category,
+    /// Its normalised meaning.
+    pub value: Value,
+    /// The words, as written.
+    pub span: Span,
+    /// Index of its sentence.
+    pub sentence: u32,
+    /// The section it lies in.
+    pub section: SectionKind,
+    /// Negated, possible, hypothetical, historical, about family.
+    pub assertion: Assertion,
+    /// For a site: its side, stated or carried from an earlier mention of
+    /// the same bone.
+    pub side: Option<Side>,
+    /// For a site: the finding that gave it its side.
+    pub side_from: Option<u32>,
+    /// For a side, imaging finding or defect: the site it belongs to.
+    pub site: Option<u32>,
+    /// For an organism or culture result: the specimen it came from.
+    pub specimen: Option<u32>,
+}
+
+impl Finding {
+    /// The site group, for a site finding.
+    pub fn site_group(&self) -> Option<SiteGroup> {
+        match self.value {
+            Value::Site { group, .. } => Some(group),
+            _ => None,
+        }
+    }
+
+    /// The bone key, for a site finding.
+    pub fn bone(&self) -> Option<&str> {
+        match &self.value {
+            Value::Site { bone, .. } => Some(bone),
+            _ => None,
+        }
+    }
+}
+
+/// All findings of a note, in text order.
+#[derive(Clone, Debug, Default)]
+pub struct EvidenceMap {
+    /// The findings.
+    pub findings: Vec<Finding>,
+    /// True when the note held more terms than one analysis keeps
+    /// ([`crate::MAX_TERMS`]): only the first were read, and the
+    /// batch says so in a warning.
+    pub terms_cut: bool,
+}
