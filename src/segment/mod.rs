@@ -892,7 +892,7 @@ mod tests {
         }
         // Synthetic notes come with the tools (feature `tools`).
         #[cfg(feature = "tools")]
-        for n in crate::synth::notes(synth, 3) {
+        for n in crate::tools::synth::notes(synth, 3) {
             lines.extend(n.text.lines().map(str::to_string));
         }
         let _ = synth;
