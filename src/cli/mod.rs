@@ -58,7 +58,7 @@ enum Command {
         )]
         tabular: PathBuf,
         /// Where to write the table.
-        #[arg(short, long, default_value = "lexicons/icd10cm-fy2026.tsv")]
+        #[arg(short, long, default_value = "data/icd10cm-fy2026.tsv")]
         output: PathBuf,
     },
 }
