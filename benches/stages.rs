@@ -18,7 +18,7 @@ use docgap::{Analyzer, Span};
 
 /// Synthetic notes with osteomyelitis, closest to each size.
 fn notes() -> Vec<(&'static str, String)> {
-    let pool: Vec<String> = docgap::synth::notes(3000, 42)
+    let pool: Vec<String> = docgap::tools::synth::notes(3000, 42)
         .map(|n| n.text)
         .filter(|t| t.contains("osteomyelitis"))
         .collect();

@@ -95,7 +95,7 @@ fn replicate(base: &[Record], bytes: usize) -> Vec<Record> {
 fn synthetic(bytes: usize, share: u32) -> Vec<Record> {
     let mut out = Vec::new();
     let mut n = 0;
-    for note in docgap::synth::notes_with(usize::MAX, 1, Some(share)) {
+    for note in docgap::tools::synth::notes_with(usize::MAX, 1, Some(share)) {
         if n >= bytes {
             break;
         }
@@ -447,7 +447,7 @@ fn main() {
     );
 
     // Latency of one ~4 KB note with osteomyelitis content.
-    let note = docgap::synth::notes(3000, 42)
+    let note = docgap::tools::synth::notes(3000, 42)
         .map(|n| n.text)
         .filter(|t| t.contains("osteomyelitis"))
         .min_by_key(|t| t.len().abs_diff(4096))

@@ -53,8 +53,8 @@
 //! - [`queries`]: the query a CDI specialist sends for a flag.
 //! - [`icd`]: the official code table behind every description.
 //! - Feature `batch`: [`batch`] readers (JSONL, CSV, FHIR NDJSON, text
-//!   trees, gzip) and the parallel scan. Feature `tools`: `eval`, `negex`,
-//!   `synth`, `report` and the table generator. Feature `cli` (default):
+//!   trees, gzip) and the parallel scan. Feature `tools`: [`tools`] (`eval`,
+//!   `negex_eval`, `synth`), `report` and the table generator. Feature `cli` (default):
 //!   the `docgap` binary. `--no-default-features` builds the library alone
 //!   on six crates.
 //!
@@ -78,15 +78,11 @@ mod analyzer;
 #[cfg(feature = "batch")]
 pub mod batch;
 pub(crate) mod context;
-#[cfg(feature = "tools")]
-pub mod eval;
 pub(crate) mod evidence;
 mod fxhash;
 pub mod icd;
 pub mod lexicon;
 pub(crate) mod matcher;
-#[cfg(feature = "tools")]
-pub mod negex;
 pub mod output;
 pub(crate) mod prefilter;
 pub mod queries;
@@ -96,7 +92,7 @@ pub(crate) mod rules;
 pub(crate) mod segment;
 mod span;
 #[cfg(feature = "tools")]
-pub mod synth;
+pub mod tools;
 
 pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, CodeSuggestion, MAX_TERMS};
 pub use context::Assertion;

@@ -389,9 +389,9 @@ fn negex_test_set_beats_the_peers() {
         eprintln!("skipped: {} is not here", path.display());
         return;
     };
-    let rows = docgap::negex::parse(&text).expect("the annotation file parses");
+    let rows = docgap::tools::negex_eval::parse(&text).expect("the annotation file parses");
     assert_eq!(rows.len(), 2376);
-    let s = docgap::negex::evaluate(&Analyzer::new(), &rows).scores;
+    let s = docgap::tools::negex_eval::evaluate(&Analyzer::new(), &rows).scores;
     assert_eq!(s.not_found, 0, "{s:?}");
     assert!(s.f1 > 0.946 && s.accuracy > 0.977, "{s:?}");
 }

@@ -2,7 +2,7 @@
 //! and compared with its expected codes and flags; every mismatch is
 //! reported at once.
 
-use docgap::eval::{parse_gold, score};
+use docgap::tools::eval::{parse_gold, score};
 use docgap::Analyzer;
 use std::path::Path;
 

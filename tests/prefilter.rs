@@ -109,7 +109,7 @@ fn every_corpus_gets_the_same_codes_and_flags_with_and_without_the_tier() {
         );
     }
     for (seed, share) in [(5, None), (6, Some(1)), (7, Some(20)), (8, Some(100))] {
-        let notes: Vec<Note> = docgap::synth::notes_with(400, seed, share)
+        let notes: Vec<Note> = docgap::tools::synth::notes_with(400, seed, share)
             .map(|s| Note {
                 id: s.id,
                 text: s.text,

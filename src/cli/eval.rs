@@ -25,9 +25,9 @@ pub struct Args {
 pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.gold)
         .with_context(|| format!("reading {}", args.gold.display()))?;
-    let gold = docgap::eval::parse_gold(&text)
+    let gold = docgap::tools::eval::parse_gold(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.gold.display()))?;
-    let report = docgap::eval::score(analyzer, &gold);
+    let report = docgap::tools::eval::score(analyzer, &gold);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -5,7 +5,7 @@
 //! 2 some records yielded error records; 3 `eval` below its bar.
 
 mod eval;
-mod negex;
+mod eval_negex;
 mod output;
 mod report;
 mod scan;
@@ -45,7 +45,7 @@ enum Command {
     Show(show::Args),
     Eval(eval::Args),
     #[command(name = "eval-negex")]
-    EvalNegex(negex::Args),
+    EvalNegex(eval_negex::Args),
     Synth(synth::Args),
     Report(report::Args),
     /// Regenerate the shipped ICD-10-CM code table from the official tabular.
@@ -58,7 +58,7 @@ enum Command {
         )]
         tabular: PathBuf,
         /// Where to write the table.
-        #[arg(short, long, default_value = "lexicons/icd10cm-fy2026.tsv")]
+        #[arg(short, long, default_value = "data/icd10cm-fy2026.tsv")]
         output: PathBuf,
     },
 }
@@ -93,7 +93,7 @@ pub fn main() -> ExitCode {
         Command::Scan(a) => analyzer(&cli.lexicons).and_then(|an| scan::run(&an, a)),
         Command::Show(a) => analyzer(&cli.lexicons).and_then(|an| show::run(&an, a)),
         Command::Eval(a) => analyzer(&cli.lexicons).and_then(|an| eval::run(&an, a)),
-        Command::EvalNegex(a) => analyzer(&cli.lexicons).and_then(|an| negex::run(&an, a)),
+        Command::EvalNegex(a) => analyzer(&cli.lexicons).and_then(|an| eval_negex::run(&an, a)),
         Command::Synth(a) => synth::run(a),
         Command::Report(a) => report::run(a),
         Command::GenIcd10cm { tabular, output } => gen_icd(tabular, output),

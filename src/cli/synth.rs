@@ -1,6 +1,7 @@
 //! `docgap synth`: a reproducible synthetic corpus for benchmarks.
 
 use anyhow::Context;
+use docgap::tools::synth;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,7 +24,7 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut out = super::output::Output::open(args.output.as_deref())?;
-    let bytes = docgap::synth::write_jsonl_with(&mut out, args.notes, args.seed, args.osteo_share)
+    let bytes = synth::write_jsonl_with(&mut out, args.notes, args.seed, args.osteo_share)
         .with_context(|| format!("writing the corpus; {}", out.failed_note()))?;
     out.finish()?;
     if let Some(p) = &args.output {

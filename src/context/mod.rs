@@ -13,7 +13,7 @@
 //! someone else.
 //!
 //! Measured on the NegEx annotated test set with `docgap eval-negex` (see
-//! [`crate::negex`]).
+//! [`crate::tools::negex_eval`]).
 
 mod scope;
 

@@ -11,7 +11,7 @@ const TABULAR_VERSION: &str = "2026";
 
 /// The command that writes the committed table; named in its first line.
 const GENERATED_BY: &str = "docgap gen-icd10cm --tabular \
-     ../shared/icd10cm/icd10c-tabular-April-1-2026.xml.gz -o lexicons/icd10cm-fy2026.tsv";
+     ../shared/icd10cm/icd10c-tabular-April-1-2026.xml.gz -o data/icd10cm-fy2026.tsv";
 
 /// Why the code table could not be generated from a tabular.
 #[derive(Debug)]
@@ -311,7 +311,7 @@ mod tests {
                 .position(|(a, b)| a != b)
                 .map_or("(a line count)".to_string(), |i| format!("line {}", i + 1));
             panic!(
-                "lexicons/icd10cm-fy2026.tsv is stale or hand-edited; first difference at \
+                "data/icd10cm-fy2026.tsv is stale or hand-edited; first difference at \
                  {first}; regenerate with `{GENERATED_BY}`"
             );
         }

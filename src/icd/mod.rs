@@ -9,7 +9,7 @@
 //! but common categories (E11, type 2 diabetes) are in the table: they must be
 //! recognised as valid, just not as osteomyelitis.
 //!
-//! The table is `lexicons/icd10cm-fy2026.tsv`, generated from the CDC/NCHS
+//! The table is `data/icd10cm-fy2026.tsv`, generated from the CDC/NCHS
 //! Tabular List by [`generate_from_gz_file`] (the `docgap gen-icd10cm`
 //! subcommand) and never edited by hand; a test regenerates it and checks
 //! the bytes. It covers every code, at every depth, in [`CATEGORIES`],
@@ -41,7 +41,7 @@ pub const CATEGORIES: &[&str] = &[
     "M86", "M89", "T84",
 ];
 
-static EMBEDDED_TEXT: &str = include_str!("../../lexicons/icd10cm-fy2026.tsv");
+static EMBEDDED_TEXT: &str = include_str!("../../data/icd10cm-fy2026.tsv");
 
 /// One ICD-10-CM code with its official description.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -75,7 +75,7 @@ impl CodeTable {
         static TABLE: OnceLock<CodeTable> = OnceLock::new();
         TABLE.get_or_init(|| match CodeTable::parse(EMBEDDED_TEXT) {
             Ok(table) => table,
-            Err(err) => panic!("embedded lexicons/icd10cm-fy2026.tsv: {err}"),
+            Err(err) => panic!("embedded data/icd10cm-fy2026.tsv: {err}"),
         })
     }
 
@@ -260,7 +260,7 @@ mod tests {
     fn embedded_table_parses() {
         match CodeTable::parse(EMBEDDED_TEXT) {
             Ok(table) => assert!(table.len() > 1000, "only {} codes", table.len()),
-            Err(err) => panic!("lexicons/icd10cm-fy2026.tsv: {err}"),
+            Err(err) => panic!("data/icd10cm-fy2026.tsv: {err}"),
         }
         assert!(EMBEDDED_TEXT.contains(RELEASE));
         assert!(EMBEDDED_TEXT.starts_with("# DO NOT EDIT"));

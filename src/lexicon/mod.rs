@@ -251,7 +251,7 @@ impl Lexicon {
             })?;
             let path = item.path();
             let name = item.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".tsv") || name.starts_with("icd10cm") {
+            if !name.ends_with(".tsv") {
                 continue;
             }
             if category_of(&name).is_none() {

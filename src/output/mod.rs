@@ -561,7 +561,7 @@ mod tests {
             }
         }
         #[cfg(feature = "tools")]
-        notes.extend(crate::synth::notes(200, 7).map(|n| (n.text, None)));
+        notes.extend(crate::tools::synth::notes(200, 7).map(|n| (n.text, None)));
         notes.push((
             "Chronic osteomyelitis of the \"left\" femur\\tibia.\tMRSA\u{1}\u{7f} on \
              bone biopsy; M86.9 billed. Ostéite – gauche."

@@ -1,6 +1,7 @@
 //! `docgap eval-negex`: scores the context stage on the NegEx test set.
 
 use anyhow::Context;
+use docgap::tools::negex_eval;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,8 +22,8 @@ pub struct Args {
 pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.path)
         .with_context(|| format!("reading {}", args.path.display()))?;
-    let rows = docgap::negex::parse(&text).with_context(|| args.path.display().to_string())?;
-    let eval = docgap::negex::evaluate(analyzer, &rows);
+    let rows = negex_eval::parse(&text).with_context(|| args.path.display().to_string())?;
+    let eval = negex_eval::evaluate(analyzer, &rows);
     if args.errors {
         for (row, outcome) in eval.errors(&rows) {
             let predicted = match outcome.target {

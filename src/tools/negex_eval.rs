@@ -18,8 +18,8 @@
 //!
 //! ```no_run
 //! let text = std::fs::read_to_string("Annotations-1-120.txt").unwrap();
-//! let rows = docgap::negex::parse(&text).unwrap();
-//! let eval = docgap::negex::evaluate(&docgap::Analyzer::new(), &rows);
+//! let rows = docgap::tools::negex_eval::parse(&text).unwrap();
+//! let eval = docgap::tools::negex_eval::evaluate(&docgap::Analyzer::new(), &rows);
 //! println!("F1 {:.4}", eval.scores.f1);
 //! ```
 
@@ -170,7 +170,7 @@ impl Scores {
                 f64::from(a) / f64::from(b)
             }
         };
-        let (precision, recall, f1) = crate::eval::precision_recall_f1(tp, fp, fn_, 0.0);
+        let (precision, recall, f1) = super::eval::precision_recall_f1(tp, fp, fn_, 0.0);
         Scores {
             tp,
             fp,
