@@ -56,7 +56,7 @@
 //!   trees, gzip) and the parallel scan. Feature `tools`: `eval`, `negex`,
 //!   `synth`, `report` and the table generator. Feature `cli` (default):
 //!   the `docgap` binary. `--no-default-features` builds the library alone
-//!   on six crates.
+//!   on seven crates.
 //!
 //! Inside, one module per stage: segment (sentences, sections) → lexicon
 //! (terms) → matcher (one Aho-Corasick pass) → context (negation, history,
@@ -81,7 +81,6 @@ pub(crate) mod context;
 #[cfg(feature = "tools")]
 pub mod eval;
 pub(crate) mod evidence;
-mod fxhash;
 pub mod icd;
 pub mod lexicon;
 pub(crate) mod matcher;

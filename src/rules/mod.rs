@@ -18,7 +18,7 @@ mod codes;
 pub use audit::{assigned_from_text, FLAGGED_WITHOUT_DIAGNOSIS};
 
 use crate::evidence::{EvidenceMap, Finding};
-use crate::fxhash::FxHashSet;
+use rustc_hash::FxHashSet;
 use crate::lexicon::{
     Acuity, Category, ConditionKind, CrmoCue, CultureResult, Route, SectionKind, Sickle, Side,
     SiteGroup, SpecimenKind, Value,

@@ -9,7 +9,7 @@
 //! about is ASCII, so offsets stay on character boundaries, and the pass runs
 //! at memory speed.
 
-use crate::fxhash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use crate::lexicon::{Lexicon, SectionKind, Value};
 use crate::span::Span;
 
