@@ -9,9 +9,9 @@
 //! about is ASCII, so offsets stay on character boundaries, and the pass runs
 //! at memory speed.
 
-use rustc_hash::{FxHashMap, FxHashSet};
 use crate::lexicon::{Lexicon, SectionKind, Value};
 use crate::span::Span;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// A section: a header (if any) and the text up to the next header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
