@@ -82,6 +82,7 @@ pub(crate) mod context;
 pub mod eval;
 pub(crate) mod evidence;
 pub mod icd;
+pub(crate) mod keyed;
 pub mod lexicon;
 pub(crate) mod matcher;
 #[cfg(feature = "tools")]

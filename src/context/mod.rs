@@ -20,51 +20,55 @@ mod scope;
 pub(crate) use scope::is_compound_tail;
 pub use scope::{assess, words_between};
 
+use crate::keyed::keyed_enum;
 use crate::lexicon::SectionKind;
 use crate::span::Span;
 use serde::Serialize;
-use std::str::FromStr;
 
-/// What a trigger asserts about the findings in its scope.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TriggerKind {
-    /// Absent: "no", "denies", "negative for", "ruled out".
-    Negated,
-    /// Uncertain: "possible", "concern for", "cannot exclude".
-    Possible,
-    /// Not (yet) real: "rule out", "if", "cover for", "evaluate for".
-    Hypothetical,
-    /// In the past and over: "history of", "as a child", "resolved".
-    Historical,
-    /// About someone else: "mother", "family history of".
-    Family,
-    /// Named as part of something else, not the patient's infection: a
-    /// vaccine ("pneumococcal conjugate vaccine"), a neurological level
-    /// ("T4 paraplegia"), a contaminant, a code's own description.
-    Unrelated,
-    /// Looks like a trigger, asserts nothing: "no increase", "not only".
-    Pseudo,
-    /// Ends the open scopes its direction faces: "but", "however",
-    /// "presents with" both ways, "which" only forward scopes.
-    Terminate,
-    /// A finite verb ("is", "was", "remained"): ends the forward scopes it
-    /// faces when a comma or "and" comes before it in the scope, where it
-    /// starts a new clause ("no bleeding, the patient remained stable")
-    /// rather than continuing the negated one ("nor was she in pain").
-    Clause,
+keyed_enum! {
+    key = key, noun = "context kind";
+    /// What a trigger asserts about the findings in its scope.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum TriggerKind {
+        /// Absent: "no", "denies", "negative for", "ruled out".
+        Negated => "negated",
+        /// Uncertain: "possible", "concern for", "cannot exclude".
+        Possible => "possible",
+        /// Not (yet) real: "rule out", "if", "cover for", "evaluate for".
+        Hypothetical => "hypothetical",
+        /// In the past and over: "history of", "as a child", "resolved".
+        Historical => "historical",
+        /// About someone else: "mother", "family history of".
+        Family => "family",
+        /// Named as part of something else, not the patient's infection: a
+        /// vaccine ("pneumococcal conjugate vaccine"), a neurological level
+        /// ("T4 paraplegia"), a contaminant, a code's own description.
+        Unrelated => "unrelated",
+        /// Looks like a trigger, asserts nothing: "no increase", "not only".
+        Pseudo => "pseudo",
+        /// Ends the open scopes its direction faces: "but", "however",
+        /// "presents with" both ways, "which" only forward scopes.
+        Terminate => "terminate",
+        /// A finite verb ("is", "was", "remained"): ends the forward scopes it
+        /// faces when a comma or "and" comes before it in the scope, where it
+        /// starts a new clause ("no bleeding, the patient remained stable")
+        /// rather than continuing the negated one ("nor was she in pain").
+        Clause => "clause",
+    }
 }
 
-/// Which way a trigger's scope runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Over the words after the trigger.
-    Forward,
-    /// Over the words before the trigger.
-    Backward,
-    /// Both ways.
-    Both,
+keyed_enum! {
+    key = key, noun = "direction";
+    /// Which way a trigger's scope runs.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum Direction {
+        /// Over the words after the trigger.
+        Forward => "forward",
+        /// Over the words before the trigger.
+        Backward => "backward",
+        /// Both ways.
+        Both => "both",
+    }
 }
 
 /// One row of context.tsv: `term<TAB>kind<TAB>direction[<TAB>max words]`.
@@ -103,42 +107,6 @@ impl ContextRule {
             kind,
             direction,
             max_words,
-        })
-    }
-}
-
-impl FromStr for TriggerKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "negated" => TriggerKind::Negated,
-            "possible" => TriggerKind::Possible,
-            "hypothetical" => TriggerKind::Hypothetical,
-            "historical" => TriggerKind::Historical,
-            "family" => TriggerKind::Family,
-            "unrelated" => TriggerKind::Unrelated,
-            "pseudo" => TriggerKind::Pseudo,
-            "terminate" => TriggerKind::Terminate,
-            "clause" => TriggerKind::Clause,
-            _ => return Err(format!(
-                "unknown context kind {s:?}; expected negated, possible, hypothetical, historical, family, unrelated, pseudo, terminate or clause"
-            )),
-        })
-    }
-}
-
-impl FromStr for Direction {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "forward" => Direction::Forward,
-            "backward" => Direction::Backward,
-            "both" => Direction::Both,
-            _ => {
-                return Err(format!(
-                    "unknown direction {s:?}; expected forward, backward or both"
-                ))
-            }
         })
     }
 }

@@ -23,75 +23,52 @@ pub use value::{
 };
 
 use crate::context::ContextRule;
+use crate::keyed::keyed_enum;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// What kind of clinical fact a term names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// Osteomyelitis and its named forms (Brodie's abscess, CRMO).
-    Condition,
-    /// A bone or skeletal region, mapped to its ICD-10-CM site group.
-    Site,
-    /// Right, left, bilateral.
-    Side,
-    /// Route of infection: hematogenous or one of the others.
-    Route,
-    /// An infectious agent, mapped to its B95-B97 (or replacing) code.
-    Organism,
-    /// Where a culture or biopsy came from.
-    Specimen,
-    /// A culture result without an organism ("no growth").
-    CultureResult,
-    /// An imaging finding (sequestrum, periosteal reaction, ...).
-    Imaging,
-    /// An imaging modality (MRI, CT, bone scan, ...).
-    Modality,
-    /// Acute, subacute, chronic.
-    Acuity,
-    /// Sinus tract or draining sinus.
-    Sinus,
-    /// Major osseous defect (M89.7-).
-    Defect,
-    /// Sickle cell disease and its genotypes (D57.-).
-    Sickle,
-    /// Features of chronic nonbacterial (CRMO/CNO) disease.
-    Crmo,
-    /// A vague region or plural that names no bone.
-    Vague,
-    /// A ConText trigger (negation, uncertainty, history, experiencer, ...).
-    Context,
-    /// A section header.
-    Section,
-    /// A word that shows a shorthand term means something else
-    /// ("otitis" beside "OM", "osteosarcoma" beside "osteo").
-    Sense,
-}
-
-impl Category {
-    /// The name used in output ("culture_result").
-    pub fn key(self) -> &'static str {
-        match self {
-            Category::Condition => "condition",
-            Category::Site => "site",
-            Category::Side => "side",
-            Category::Route => "route",
-            Category::Organism => "organism",
-            Category::Specimen => "specimen",
-            Category::CultureResult => "culture_result",
-            Category::Imaging => "imaging",
-            Category::Modality => "modality",
-            Category::Acuity => "acuity",
-            Category::Sinus => "sinus",
-            Category::Defect => "defect",
-            Category::Sickle => "sickle",
-            Category::Crmo => "crmo",
-            Category::Vague => "vague",
-            Category::Context => "context",
-            Category::Section => "section",
-            Category::Sense => "sense",
-        }
+keyed_enum! {
+    key = key, noun = "Category";
+    /// What kind of clinical fact a term names.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Category {
+        /// Osteomyelitis and its named forms (Brodie's abscess, CRMO).
+        Condition => "condition",
+        /// A bone or skeletal region, mapped to its ICD-10-CM site group.
+        Site => "site",
+        /// Right, left, bilateral.
+        Side => "side",
+        /// Route of infection: hematogenous or one of the others.
+        Route => "route",
+        /// An infectious agent, mapped to its B95-B97 (or replacing) code.
+        Organism => "organism",
+        /// Where a culture or biopsy came from.
+        Specimen => "specimen",
+        /// A culture result without an organism ("no growth").
+        CultureResult => "culture_result",
+        /// An imaging finding (sequestrum, periosteal reaction, ...).
+        Imaging => "imaging",
+        /// An imaging modality (MRI, CT, bone scan, ...).
+        Modality => "modality",
+        /// Acute, subacute, chronic.
+        Acuity => "acuity",
+        /// Sinus tract or draining sinus.
+        Sinus => "sinus",
+        /// Major osseous defect (M89.7-).
+        Defect => "defect",
+        /// Sickle cell disease and its genotypes (D57.-).
+        Sickle => "sickle",
+        /// Features of chronic nonbacterial (CRMO/CNO) disease.
+        Crmo => "crmo",
+        /// A vague region or plural that names no bone.
+        Vague => "vague",
+        /// A ConText trigger (negation, uncertainty, history, experiencer, ...).
+        Context => "context",
+        /// A section header.
+        Section => "section",
+        /// A word that shows a shorthand term means something else
+        /// ("otitis" beside "OM", "osteosarcoma" beside "osteo").
+        Sense => "sense",
     }
 }
 
