@@ -15,14 +15,15 @@
 //! Rows are sorted by lower-cased term and a term appears once per file;
 //! both are checked on load so that a file stays easy to review.
 
+mod context_rule;
 mod value;
 
+pub use context_rule::{ContextRule, Direction, TriggerKind};
 pub use value::{
     Acuity, ConditionKind, CrmoCue, CultureResult, Route, SectionKind, Sickle, Side, SiteGroup,
     SpecimenKind, Value,
 };
 
-use crate::context::ContextRule;
 use crate::keyed::keyed_enum;
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Typed values of lexicon rows: what a matched term means to the rules.
 
-use crate::context::ContextRule;
+use super::ContextRule;
 use crate::keyed::keyed_enum;
 use serde::Serialize;
 
