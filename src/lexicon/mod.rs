@@ -73,54 +73,38 @@ keyed_enum! {
     }
 }
 
-/// The lexicon files, in load order, with the category each holds.
-pub const FILES: &[(&str, Category)] = &[
-    ("acuity.tsv", Category::Acuity),
-    ("condition.tsv", Category::Condition),
-    ("context.tsv", Category::Context),
-    ("crmo.tsv", Category::Crmo),
-    ("culture_result.tsv", Category::CultureResult),
-    ("defect.tsv", Category::Defect),
-    ("imaging.tsv", Category::Imaging),
-    ("modality.tsv", Category::Modality),
-    ("organism.tsv", Category::Organism),
-    ("route.tsv", Category::Route),
-    ("section.tsv", Category::Section),
-    ("sense.tsv", Category::Sense),
-    ("sickle.tsv", Category::Sickle),
-    ("side.tsv", Category::Side),
-    ("sinus.tsv", Category::Sinus),
-    ("site.tsv", Category::Site),
-    ("specimen.tsv", Category::Specimen),
-    ("vague.tsv", Category::Vague),
-];
+/// Declares the lexicon files once: [`FILES`] (name and category) and the
+/// embedded copies of the same files, which cannot disagree.
+macro_rules! lexicon_files {
+    ($($file:literal => $category:ident),+ $(,)?) => {
+        /// The lexicon files, in load order, with the category each holds.
+        pub const FILES: &[(&str, Category)] = &[$(($file, Category::$category)),+];
 
-const EMBEDDED: &[(&str, &str)] = &[
-    ("acuity.tsv", include_str!("../../lexicons/acuity.tsv")),
-    (
-        "condition.tsv",
-        include_str!("../../lexicons/condition.tsv"),
-    ),
-    ("context.tsv", include_str!("../../lexicons/context.tsv")),
-    ("crmo.tsv", include_str!("../../lexicons/crmo.tsv")),
-    (
-        "culture_result.tsv",
-        include_str!("../../lexicons/culture_result.tsv"),
-    ),
-    ("defect.tsv", include_str!("../../lexicons/defect.tsv")),
-    ("imaging.tsv", include_str!("../../lexicons/imaging.tsv")),
-    ("modality.tsv", include_str!("../../lexicons/modality.tsv")),
-    ("organism.tsv", include_str!("../../lexicons/organism.tsv")),
-    ("route.tsv", include_str!("../../lexicons/route.tsv")),
-    ("section.tsv", include_str!("../../lexicons/section.tsv")),
-    ("sense.tsv", include_str!("../../lexicons/sense.tsv")),
-    ("sickle.tsv", include_str!("../../lexicons/sickle.tsv")),
-    ("side.tsv", include_str!("../../lexicons/side.tsv")),
-    ("sinus.tsv", include_str!("../../lexicons/sinus.tsv")),
-    ("site.tsv", include_str!("../../lexicons/site.tsv")),
-    ("specimen.tsv", include_str!("../../lexicons/specimen.tsv")),
-    ("vague.tsv", include_str!("../../lexicons/vague.tsv")),
-];
+        const EMBEDDED: &[(&str, &str)] =
+            &[$(($file, include_str!(concat!("../../lexicons/", $file)))),+];
+    };
+}
+
+lexicon_files! {
+    "acuity.tsv" => Acuity,
+    "condition.tsv" => Condition,
+    "context.tsv" => Context,
+    "crmo.tsv" => Crmo,
+    "culture_result.tsv" => CultureResult,
+    "defect.tsv" => Defect,
+    "imaging.tsv" => Imaging,
+    "modality.tsv" => Modality,
+    "organism.tsv" => Organism,
+    "route.tsv" => Route,
+    "section.tsv" => Section,
+    "sense.tsv" => Sense,
+    "sickle.tsv" => Sickle,
+    "side.tsv" => Side,
+    "sinus.tsv" => Sinus,
+    "site.tsv" => Site,
+    "specimen.tsv" => Specimen,
+    "vague.tsv" => Vague,
+}
 
 /// One row of a lexicon file.
 #[derive(Clone, Debug)]
@@ -460,6 +444,16 @@ mod tests {
         for (name, category) in FILES {
             assert!(lex.of(*category).next().is_some(), "{name} has no rows");
         }
+    }
+
+    #[test]
+    fn every_category_has_one_file_named_by_its_key() {
+        let mut named: Vec<Category> = FILES.iter().map(|(_, c)| *c).collect();
+        for (name, category) in FILES {
+            assert_eq!(*name, format!("{}.tsv", category.key()));
+        }
+        named.sort();
+        assert_eq!(named, Category::ALL);
     }
 
     #[test]
