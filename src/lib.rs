@@ -56,7 +56,7 @@
 //!   trees, gzip) and the parallel scan. Feature `tools`: [`tools`] (`eval`,
 //!   `negex_eval`, `synth`), `report` and the table generator. Feature `cli` (default):
 //!   the `docgap` binary. `--no-default-features` builds the library alone
-//!   on six crates.
+//!   on seven crates.
 //!
 //! Inside, one module per stage: segment (sentences, sections) → lexicon
 //! (terms) → matcher (one Aho-Corasick pass) → context (negation, history,
@@ -79,8 +79,8 @@ mod analyzer;
 pub mod batch;
 pub(crate) mod context;
 pub(crate) mod evidence;
-mod fxhash;
 pub mod icd;
+pub(crate) mod keyed;
 pub mod lexicon;
 pub(crate) mod matcher;
 pub mod output;

@@ -16,6 +16,7 @@
 
 use crate::analyzer::Analysis;
 use crate::evidence::Finding;
+use crate::keyed::keyed_enum;
 use crate::lexicon::{Category, CultureResult, SpecimenKind, Value};
 use crate::rules::{Flag, FlagId};
 use std::sync::OnceLock;
@@ -26,23 +27,15 @@ const TEMPLATES: &str = include_str!("../queries/queries.tsv");
 /// ground it, short enough to read.
 const MAX_INDICATORS: usize = 4;
 
-/// Who acts on a flag.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    /// A question for the physician: the documentation is incomplete.
-    Provider,
-    /// A note for the coder: the claim should change.
-    Coder,
-}
-
-impl Audience {
-    /// The name used in output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Audience::Provider => "provider",
-            Audience::Coder => "coder",
-        }
+keyed_enum! {
+    key = as_str, noun = "Audience";
+    /// Who acts on a flag.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Audience {
+        /// A question for the physician: the documentation is incomplete.
+        Provider => "provider",
+        /// A note for the coder: the claim should change.
+        Coder => "coder",
     }
 }
 
@@ -389,7 +382,7 @@ mod tests {
 
     #[test]
     fn every_flag_has_the_texts_its_audience_needs() {
-        for id in FlagId::ALL {
+        for &id in FlagId::ALL {
             let name = id.as_str();
             let aud = field(name, "audience");
             assert!(

@@ -239,7 +239,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         out.push_str("  (none)\n");
     }
     for c in &a.codes {
-        let role = format!("{:?}", c.role).to_lowercase();
+        let role = c.role.as_str();
         out.push_str(&format!("  {:<8} {:<10} {}\n", c.code, role, c.description));
     }
     if let Some(claim) = &a.assigned_codes {
@@ -271,7 +271,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         for (i, f) in a.evidence.findings.iter().enumerate() {
             out.push_str(&format!(
                 "  {i:>3} {:<14} {:<28} {:?} s{} {} {}{}\n",
-                format!("{:?}", f.category).to_lowercase(),
+                f.category.key(),
                 serde_json::to_string(&f.value)?,
                 &note.text[f.span.range()],
                 f.sentence,

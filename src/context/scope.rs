@@ -24,7 +24,8 @@
 //! trigger) and a trigger that is the tail of a hyphenated compound
 //! ("ESBL-negative") assert nothing.
 
-use super::{Assertion, Direction, Trigger, TriggerKind};
+use super::{Assertion, Trigger};
+use crate::lexicon::{Direction, TriggerKind};
 use crate::span::Span;
 
 /// Words one item of a list may hold while a scope runs along the list.

@@ -330,7 +330,7 @@ fn heading_sides(text: &str, findings: &mut [Finding]) {
 /// same bone; failing that, of the same site group when every earlier sided
 /// mention of the group agrees.
 fn carry_sides(findings: &mut [Finding]) {
-    use crate::fxhash::FxHashMap;
+    use rustc_hash::FxHashMap;
     // Per bone: the last sided mention. Per group: the last sided mention,
     // and whether every sided mention so far agreed.
     let mut by_bone: FxHashMap<Box<str>, usize> = FxHashMap::default();

@@ -15,134 +15,96 @@
 //! Rows are sorted by lower-cased term and a term appears once per file;
 //! both are checked on load so that a file stays easy to review.
 
+mod context_rule;
 mod value;
 
+pub use context_rule::{ContextRule, Direction, TriggerKind};
 pub use value::{
     Acuity, ConditionKind, CrmoCue, CultureResult, Route, SectionKind, Sickle, Side, SiteGroup,
     SpecimenKind, Value,
 };
 
-use crate::context::ContextRule;
+use crate::keyed::keyed_enum;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// What kind of clinical fact a term names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// Osteomyelitis and its named forms (Brodie's abscess, CRMO).
-    Condition,
-    /// A bone or skeletal region, mapped to its ICD-10-CM site group.
-    Site,
-    /// Right, left, bilateral.
-    Side,
-    /// Route of infection: hematogenous or one of the others.
-    Route,
-    /// An infectious agent, mapped to its B95-B97 (or replacing) code.
-    Organism,
-    /// Where a culture or biopsy came from.
-    Specimen,
-    /// A culture result without an organism ("no growth").
-    CultureResult,
-    /// An imaging finding (sequestrum, periosteal reaction, ...).
-    Imaging,
-    /// An imaging modality (MRI, CT, bone scan, ...).
-    Modality,
-    /// Acute, subacute, chronic.
-    Acuity,
-    /// Sinus tract or draining sinus.
-    Sinus,
-    /// Major osseous defect (M89.7-).
-    Defect,
-    /// Sickle cell disease and its genotypes (D57.-).
-    Sickle,
-    /// Features of chronic nonbacterial (CRMO/CNO) disease.
-    Crmo,
-    /// A vague region or plural that names no bone.
-    Vague,
-    /// A ConText trigger (negation, uncertainty, history, experiencer, ...).
-    Context,
-    /// A section header.
-    Section,
-    /// A word that shows a shorthand term means something else
-    /// ("otitis" beside "OM", "osteosarcoma" beside "osteo").
-    Sense,
-}
-
-impl Category {
-    /// The name used in output ("culture_result").
-    pub fn key(self) -> &'static str {
-        match self {
-            Category::Condition => "condition",
-            Category::Site => "site",
-            Category::Side => "side",
-            Category::Route => "route",
-            Category::Organism => "organism",
-            Category::Specimen => "specimen",
-            Category::CultureResult => "culture_result",
-            Category::Imaging => "imaging",
-            Category::Modality => "modality",
-            Category::Acuity => "acuity",
-            Category::Sinus => "sinus",
-            Category::Defect => "defect",
-            Category::Sickle => "sickle",
-            Category::Crmo => "crmo",
-            Category::Vague => "vague",
-            Category::Context => "context",
-            Category::Section => "section",
-            Category::Sense => "sense",
-        }
+keyed_enum! {
+    key = key, noun = "Category";
+    /// What kind of clinical fact a term names.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Category {
+        /// Osteomyelitis and its named forms (Brodie's abscess, CRMO).
+        Condition => "condition",
+        /// A bone or skeletal region, mapped to its ICD-10-CM site group.
+        Site => "site",
+        /// Right, left, bilateral.
+        Side => "side",
+        /// Route of infection: hematogenous or one of the others.
+        Route => "route",
+        /// An infectious agent, mapped to its B95-B97 (or replacing) code.
+        Organism => "organism",
+        /// Where a culture or biopsy came from.
+        Specimen => "specimen",
+        /// A culture result without an organism ("no growth").
+        CultureResult => "culture_result",
+        /// An imaging finding (sequestrum, periosteal reaction, ...).
+        Imaging => "imaging",
+        /// An imaging modality (MRI, CT, bone scan, ...).
+        Modality => "modality",
+        /// Acute, subacute, chronic.
+        Acuity => "acuity",
+        /// Sinus tract or draining sinus.
+        Sinus => "sinus",
+        /// Major osseous defect (M89.7-).
+        Defect => "defect",
+        /// Sickle cell disease and its genotypes (D57.-).
+        Sickle => "sickle",
+        /// Features of chronic nonbacterial (CRMO/CNO) disease.
+        Crmo => "crmo",
+        /// A vague region or plural that names no bone.
+        Vague => "vague",
+        /// A ConText trigger (negation, uncertainty, history, experiencer, ...).
+        Context => "context",
+        /// A section header.
+        Section => "section",
+        /// A word that shows a shorthand term means something else
+        /// ("otitis" beside "OM", "osteosarcoma" beside "osteo").
+        Sense => "sense",
     }
 }
 
-/// The lexicon files, in load order, with the category each holds.
-pub const FILES: &[(&str, Category)] = &[
-    ("acuity.tsv", Category::Acuity),
-    ("condition.tsv", Category::Condition),
-    ("context.tsv", Category::Context),
-    ("crmo.tsv", Category::Crmo),
-    ("culture_result.tsv", Category::CultureResult),
-    ("defect.tsv", Category::Defect),
-    ("imaging.tsv", Category::Imaging),
-    ("modality.tsv", Category::Modality),
-    ("organism.tsv", Category::Organism),
-    ("route.tsv", Category::Route),
-    ("section.tsv", Category::Section),
-    ("sense.tsv", Category::Sense),
-    ("sickle.tsv", Category::Sickle),
-    ("side.tsv", Category::Side),
-    ("sinus.tsv", Category::Sinus),
-    ("site.tsv", Category::Site),
-    ("specimen.tsv", Category::Specimen),
-    ("vague.tsv", Category::Vague),
-];
+/// Declares the lexicon files once: [`FILES`] (name and category) and the
+/// embedded copies of the same files, which cannot disagree.
+macro_rules! lexicon_files {
+    ($($file:literal => $category:ident),+ $(,)?) => {
+        /// The lexicon files, in load order, with the category each holds.
+        pub const FILES: &[(&str, Category)] = &[$(($file, Category::$category)),+];
 
-const EMBEDDED: &[(&str, &str)] = &[
-    ("acuity.tsv", include_str!("../../lexicons/acuity.tsv")),
-    (
-        "condition.tsv",
-        include_str!("../../lexicons/condition.tsv"),
-    ),
-    ("context.tsv", include_str!("../../lexicons/context.tsv")),
-    ("crmo.tsv", include_str!("../../lexicons/crmo.tsv")),
-    (
-        "culture_result.tsv",
-        include_str!("../../lexicons/culture_result.tsv"),
-    ),
-    ("defect.tsv", include_str!("../../lexicons/defect.tsv")),
-    ("imaging.tsv", include_str!("../../lexicons/imaging.tsv")),
-    ("modality.tsv", include_str!("../../lexicons/modality.tsv")),
-    ("organism.tsv", include_str!("../../lexicons/organism.tsv")),
-    ("route.tsv", include_str!("../../lexicons/route.tsv")),
-    ("section.tsv", include_str!("../../lexicons/section.tsv")),
-    ("sense.tsv", include_str!("../../lexicons/sense.tsv")),
-    ("sickle.tsv", include_str!("../../lexicons/sickle.tsv")),
-    ("side.tsv", include_str!("../../lexicons/side.tsv")),
-    ("sinus.tsv", include_str!("../../lexicons/sinus.tsv")),
-    ("site.tsv", include_str!("../../lexicons/site.tsv")),
-    ("specimen.tsv", include_str!("../../lexicons/specimen.tsv")),
-    ("vague.tsv", include_str!("../../lexicons/vague.tsv")),
-];
+        const EMBEDDED: &[(&str, &str)] =
+            &[$(($file, include_str!(concat!("../../lexicons/", $file)))),+];
+    };
+}
+
+lexicon_files! {
+    "acuity.tsv" => Acuity,
+    "condition.tsv" => Condition,
+    "context.tsv" => Context,
+    "crmo.tsv" => Crmo,
+    "culture_result.tsv" => CultureResult,
+    "defect.tsv" => Defect,
+    "imaging.tsv" => Imaging,
+    "modality.tsv" => Modality,
+    "organism.tsv" => Organism,
+    "route.tsv" => Route,
+    "section.tsv" => Section,
+    "sense.tsv" => Sense,
+    "sickle.tsv" => Sickle,
+    "side.tsv" => Side,
+    "sinus.tsv" => Sinus,
+    "site.tsv" => Site,
+    "specimen.tsv" => Specimen,
+    "vague.tsv" => Vague,
+}
 
 /// One row of a lexicon file.
 #[derive(Clone, Debug)]
@@ -482,6 +444,16 @@ mod tests {
         for (name, category) in FILES {
             assert!(lex.of(*category).next().is_some(), "{name} has no rows");
         }
+    }
+
+    #[test]
+    fn every_category_has_one_file_named_by_its_key() {
+        let mut named: Vec<Category> = FILES.iter().map(|(_, c)| *c).collect();
+        for (name, category) in FILES {
+            assert_eq!(*name, format!("{}.tsv", category.key()));
+        }
+        named.sort();
+        assert_eq!(named, Category::ALL);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Typed values of lexicon rows: what a matched term means to the rules.
 
-use crate::context::ContextRule;
+use super::ContextRule;
+use crate::keyed::keyed_enum;
 use serde::Serialize;
-use std::str::FromStr;
 
 /// The meaning of one lexicon row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -53,110 +53,76 @@ pub enum Value {
     Sense(Box<str>),
 }
 
-macro_rules! keyed_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $key:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        pub enum $name { $($(#[$vm])* #[serde(rename = $key)] $variant),+ }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The key used in lexicon files and output.
-            pub fn key(self) -> &'static str {
-                match self { $($name::$variant => $key),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($key => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        concat!("unknown ", stringify!($name), " {:?}; expected one of: {}"),
-                        s,
-                        [$($key),+].join(", ")
-                    )),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.key())
-            }
-        }
-    };
-}
-
 keyed_enum! {
+    key = key, noun = "ConditionKind";
     /// The named form of bone infection a condition term documents.
-    ConditionKind {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum ConditionKind {
         /// Osteomyelitis NOS (and synonyms).
-        Osteomyelitis = "osteomyelitis",
+        Osteomyelitis => "osteomyelitis",
         /// Osteomyelitis of a vertebra (spondylodiscitis, vertebral osteomyelitis).
-        Vertebral = "vertebral",
+        Vertebral => "vertebral",
         /// Brodie's abscess (M86.8X-).
-        Brodie = "brodie",
+        Brodie => "brodie",
         /// Chronic recurrent multifocal / nonbacterial osteomyelitis (M86.3-).
-        Crmo = "crmo",
+        Crmo => "crmo",
         /// Petrositis (H70.2-).
-        Petrositis = "petrositis",
+        Petrositis => "petrositis",
         /// Osteomyelitis of the jaw (M27.2).
-        Jaw = "jaw",
+        Jaw => "jaw",
         /// Shorthand with other meanings ("OM", "osteo"): osteomyelitis
         /// only where the words around it name bone (see `structure`).
-        Shorthand = "shorthand",
+        Shorthand => "shorthand",
     }
 }
 
 keyed_enum! {
+    key = key, noun = "SiteGroup";
     /// ICD-10-CM skeletal site groups, plus the Excludes2 sites and the jaw.
-    SiteGroup {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum SiteGroup {
         /// Shoulder region: clavicle, scapula.
-        Shoulder = "shoulder",
+        Shoulder => "shoulder",
         /// Humerus.
-        Humerus = "humerus",
+        Humerus => "humerus",
         /// Radius and ulna (forearm).
-        RadiusUlna = "radius_ulna",
+        RadiusUlna => "radius_ulna",
         /// Hand: carpals, metacarpals, finger phalanges.
-        Hand = "hand",
+        Hand => "hand",
         /// Femur (thigh).
-        Femur = "femur",
+        Femur => "femur",
         /// Tibia and fibula (lower leg).
-        TibiaFibula = "tibia_fibula",
+        TibiaFibula => "tibia_fibula",
         /// Ankle and foot.
-        AnkleFoot = "ankle_foot",
+        AnkleFoot => "ankle_foot",
         /// Pelvis: M86 other site (8) but M89.7 pelvic region (5).
-        Pelvis = "pelvis",
+        Pelvis => "pelvis",
         /// Other site: ribs, sternum, skull.
-        Other = "other",
+        Other => "other",
         /// Vertebra, region not stated (M46.20).
-        Vertebra = "vertebra",
+        Vertebra => "vertebra",
         /// Occipito-atlanto-axial vertebrae (M46.21).
-        VertebraOccipital = "vertebra_occipital",
+        VertebraOccipital => "vertebra_occipital",
         /// Cervical vertebrae (M46.22).
-        VertebraCervical = "vertebra_cervical",
+        VertebraCervical => "vertebra_cervical",
         /// Cervicothoracic (M46.23).
-        VertebraCervicothoracic = "vertebra_cervicothoracic",
+        VertebraCervicothoracic => "vertebra_cervicothoracic",
         /// Thoracic (M46.24).
-        VertebraThoracic = "vertebra_thoracic",
+        VertebraThoracic => "vertebra_thoracic",
         /// Thoracolumbar (M46.25).
-        VertebraThoracolumbar = "vertebra_thoracolumbar",
+        VertebraThoracolumbar => "vertebra_thoracolumbar",
         /// Lumbar (M46.26).
-        VertebraLumbar = "vertebra_lumbar",
+        VertebraLumbar => "vertebra_lumbar",
         /// Lumbosacral (M46.27).
-        VertebraLumbosacral = "vertebra_lumbosacral",
+        VertebraLumbosacral => "vertebra_lumbosacral",
         /// Sacral and sacrococcygeal (M46.28).
-        VertebraSacral = "vertebra_sacral",
+        VertebraSacral => "vertebra_sacral",
         /// Orbit (H05.02-).
-        Orbit = "orbit",
+        Orbit => "orbit",
         /// Petrous bone (H70.2-).
-        Petrous = "petrous",
+        Petrous => "petrous",
         /// Jaw (M27.2).
-        Jaw = "jaw",
+        Jaw => "jaw",
     }
 }
 
@@ -222,168 +188,184 @@ impl SiteGroup {
 }
 
 keyed_enum! {
+    key = key, noun = "Side";
     /// A side.
-    Side {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Side {
         /// Right.
-        Right = "right",
+        Right => "right",
         /// Left.
-        Left = "left",
+        Left => "left",
         /// Both sides.
-        Bilateral = "bilateral",
+        Bilateral => "bilateral",
     }
 }
 
 keyed_enum! {
+    key = key, noun = "Route";
     /// Route of infection.
-    Route {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Route {
         /// Blood-borne (M86.0-, M86.5-).
-        Hematogenous = "hematogenous",
+        Hematogenous => "hematogenous",
         /// Spread from an ulcer, soft tissue or joint.
-        Contiguous = "contiguous",
+        Contiguous => "contiguous",
         /// After surgery or around hardware.
-        Postoperative = "postoperative",
+        Postoperative => "postoperative",
         /// After trauma, open fracture.
-        Posttraumatic = "posttraumatic",
+        Posttraumatic => "posttraumatic",
         /// Direct inoculation (puncture, bite).
-        Direct = "direct",
+        Direct => "direct",
     }
 }
 
 keyed_enum! {
+    key = key, noun = "SpecimenKind";
     /// Where a specimen came from.
-    SpecimenKind {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum SpecimenKind {
         /// Bone biopsy or bone culture.
-        Bone = "bone",
+        Bone => "bone",
         /// Blood culture.
-        Blood = "blood",
+        Blood => "blood",
         /// Wound, sinus or tissue culture.
-        Wound = "wound",
+        Wound => "wound",
         /// A superficial swab: not a culture of the bone.
-        Swab = "swab",
+        Swab => "swab",
         /// A specimen of another site (urine, sputum, stool): its organism
         /// is another infection's.
-        Remote = "remote",
+        Remote => "remote",
         /// Joint fluid or aspirate.
-        Aspirate = "aspirate",
+        Aspirate => "aspirate",
         /// A colonisation screen (MRSA nares swab).
-        Screen = "screen",
+        Screen => "screen",
         /// A culture of unstated source.
-        Culture = "culture",
+        Culture => "culture",
         /// Histopathology.
-        Pathology = "pathology",
+        Pathology => "pathology",
     }
 }
 
 keyed_enum! {
+    key = key, noun = "CultureResult";
     /// A culture result that names no organism.
-    CultureResult {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum CultureResult {
         /// No growth, sterile, negative.
-        Negative = "negative",
+        Negative => "negative",
         /// Growth reported (the organism may follow).
-        Positive = "positive",
+        Positive => "positive",
         /// Pending, not yet resulted.
-        Pending = "pending",
+        Pending => "pending",
         /// A fungus grew: a culture result, but one with no B95-B97 code
         /// (domain brief section 8).
-        Fungal = "fungal",
+        Fungal => "fungal",
     }
 }
 
 keyed_enum! {
+    key = key, noun = "Acuity";
     /// Acuity of the infection.
-    Acuity {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Acuity {
         /// Acute.
-        Acute = "acute",
+        Acute => "acute",
         /// Subacute.
-        Subacute = "subacute",
+        Subacute => "subacute",
         /// Chronic.
-        Chronic = "chronic",
+        Chronic => "chronic",
         /// Recurrent, relapsing: a chronic indicator (domain brief section
         /// 5) that yields to an explicit acuity word.
-        Recurrent = "recurrent",
+        Recurrent => "recurrent",
         /// Acute on chronic: both the acute and the chronic code (section 8).
-        AcuteOnChronic = "acute_on_chronic",
+        AcuteOnChronic => "acute_on_chronic",
     }
 }
 
 keyed_enum! {
+    key = key, noun = "Sickle";
     /// Sickle cell genotype (D57.-), or the crisis modifier.
-    Sickle {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Sickle {
         /// Hb-SS disease, sickle cell disease NOS.
-        Ss = "ss",
+        Ss => "ss",
         /// Hb-SC disease.
-        Sc = "sc",
+        Sc => "sc",
         /// Sickle-cell thalassemia, type not stated.
-        Thal = "thal",
+        Thal => "thal",
         /// Sickle-cell beta-zero thalassemia.
-        ThalBeta0 = "thal_beta0",
+        ThalBeta0 => "thal_beta0",
         /// Sickle-cell beta-plus thalassemia.
-        ThalBetaPlus = "thal_betaplus",
+        ThalBetaPlus => "thal_betaplus",
         /// Trait (carrier, not disease: not coded as D57 disease).
-        Trait = "trait",
+        Trait => "trait",
         /// A crisis (vaso-occlusive, pain crisis).
-        Crisis = "crisis",
+        Crisis => "crisis",
     }
 }
 
 keyed_enum! {
+    key = key, noun = "CrmoCue";
     /// Features of chronic nonbacterial osteomyelitis.
-    CrmoCue {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum CrmoCue {
         /// Sterile cultures or biopsy.
-        Sterile = "sterile",
+        Sterile => "sterile",
         /// Autoinflammatory process.
-        Autoinflammatory = "autoinflammatory",
+        Autoinflammatory => "autoinflammatory",
         /// Multifocal, recurrent lesions.
-        Multifocal = "multifocal",
+        Multifocal => "multifocal",
         /// Nonbacterial.
-        Nonbacterial = "nonbacterial",
+        Nonbacterial => "nonbacterial",
     }
 }
 
 keyed_enum! {
+    key = key, noun = "SectionKind";
     /// Kind of a section; a section sets the default context of its text.
-    SectionKind {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum SectionKind {
         /// Untitled text.
-        Other = "other",
+        Other => "other",
         /// History of present illness, subjective.
-        History = "history",
+        History => "history",
         /// Past medical or surgical history.
-        PastHistory = "past_history",
+        PastHistory => "past_history",
         /// Family history.
-        FamilyHistory = "family_history",
+        FamilyHistory => "family_history",
         /// Social history.
-        SocialHistory = "social_history",
+        SocialHistory => "social_history",
         /// Medications, allergies.
-        Medications = "medications",
+        Medications => "medications",
         /// Physical examination, objective.
-        Exam = "exam",
+        Exam => "exam",
         /// Imaging, findings.
-        Imaging = "imaging",
+        Imaging => "imaging",
         /// Microbiology, cultures, pathology.
-        Microbiology = "microbiology",
+        Microbiology => "microbiology",
         /// Laboratory results.
-        Labs = "labs",
+        Labs => "labs",
         /// Indication, clinical history, reason for exam.
-        Indication = "indication",
+        Indication => "indication",
         /// Assessment, impression, diagnosis.
-        Assessment = "assessment",
+        Assessment => "assessment",
         /// Plan, recommendations.
-        Plan = "plan",
+        Plan => "plan",
         /// An addendum: where it restates the diagnosis, it supersedes the
         /// report above it.
-        Addendum = "addendum",
+        Addendum => "addendum",
         /// A differential diagnosis list: every diagnosis in it is uncertain.
-        Differential = "differential",
+        Differential => "differential",
         /// A case report's discussion, background or literature review: what
         /// it says of the disease is general, not the patient's. Only in a
         /// note that has a [`SectionKind::Case`] section; elsewhere ("MDT
         /// discussion:") it is the patient's and reads as untitled text.
-        Discussion = "discussion",
+        Discussion => "discussion",
         /// The case presentation of a published case report: the patient's
         /// history, read like a history section.
-        Case = "case",
+        Case => "case",
         /// Health maintenance, immunisations, screening: vaccines name no
         /// organism of an infection.
-        HealthMaintenance = "health_maintenance",
+        HealthMaintenance => "health_maintenance",
     }
 }

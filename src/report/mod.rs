@@ -14,6 +14,7 @@
 //! note's text is kept as excerpts around its evidence (whole with
 //! [`Options::full_text`]), and only for notes with a gap.
 
+use crate::FlagId;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -23,19 +24,22 @@ const TEMPLATE: &str = include_str!("report.html");
 /// Review order: a claim that contradicts the note first (audit risk on a
 /// bill already out), then claim changes, then the queries that move the
 /// code most (acuity decides between M86.9 and a specific code).
-const WEIGHTS: [(&str, u32); 12] = [
-    ("CODE_NOT_SUPPORTED", 8),
-    ("EXCLUDED_ORGANISM", 6),
-    ("EXCLUDED_SITE", 6),
-    ("UNSPECIFIED_CODE_USED", 5),
-    ("ORGANISM_CODE_MISSING", 4),
-    ("OSSEOUS_DEFECT_CODE_MISSING", 4),
-    ("ACUITY_NOT_DOCUMENTED", 3),
-    ("CRMO_FEATURES", 3),
-    ("ROUTE_NOT_DOCUMENTED", 2),
-    ("SITE_VAGUE", 2),
-    ("LATERALITY_MISSING", 2),
-    ("ORGANISM_NOT_DOCUMENTED", 1),
+///
+/// One weight per flag: the array is as long as `FlagId::ALL`, so a new flag
+/// does not compile until it is weighed here.
+const WEIGHTS: [(FlagId, u32); FlagId::ALL.len()] = [
+    (FlagId::CodeNotSupported, 8),
+    (FlagId::ExcludedOrganism, 6),
+    (FlagId::ExcludedSite, 6),
+    (FlagId::UnspecifiedCodeUsed, 5),
+    (FlagId::OrganismCodeMissing, 4),
+    (FlagId::OsseousDefectCodeMissing, 4),
+    (FlagId::AcuityNotDocumented, 3),
+    (FlagId::CrmoFeatures, 3),
+    (FlagId::RouteNotDocumented, 2),
+    (FlagId::SiteVague, 2),
+    (FlagId::LateralityMissing, 2),
+    (FlagId::OrganismNotDocumented, 1),
 ];
 
 /// What the report holds besides the results.
@@ -203,7 +207,12 @@ impl Report {
         }
         let score: u32 = distinct
             .iter()
-            .map(|f| WEIGHTS.iter().find(|w| w.0 == *f).map_or(1, |w| w.1))
+            .map(|f| {
+                WEIGHTS
+                    .iter()
+                    .find(|w| w.0.as_str() == *f)
+                    .map_or(1, |w| w.1)
+            })
             .sum();
         // The text, only for a note to review, and only when the results'
         // spans point into it (a notes file that is not the one scanned
@@ -328,7 +337,7 @@ impl Report {
         data.push_str(",\"descriptions\":");
         data.push_str(&serde_json::to_string(&descriptions).expect("strings"));
         data.push_str(",\"flags\":");
-        let flags: Vec<&str> = WEIGHTS.iter().map(|w| w.0).collect();
+        let flags: Vec<&str> = WEIGHTS.iter().map(|w| w.0.as_str()).collect();
         data.push_str(&serde_json::to_string(&flags).expect("strings"));
         data.push_str(",\"notes\":[");
         for (i, r) in rows.iter().enumerate() {
@@ -367,11 +376,13 @@ impl Report {
         s.push_str("</div>");
         let flags: Vec<(String, usize, &str)> = WEIGHTS
             .iter()
-            .map(|(f, _)| {
-                let aud = crate::FlagId::parse(f)
-                    .map(|id| crate::queries::audience(id).as_str())
-                    .unwrap_or("provider");
-                (f.to_string(), *self.flag_counts.get(*f).unwrap_or(&0), aud)
+            .map(|&(f, _)| {
+                let aud = crate::queries::audience(f).as_str();
+                (
+                    f.as_str().to_string(),
+                    *self.flag_counts.get(f.as_str()).unwrap_or(&0),
+                    aud,
+                )
             })
             .collect();
         s.push_str("<div class=\"charts\"><figure><figcaption>Notes per flag (blue: query to the provider; amber: claim change for the coder)</figcaption>");
@@ -525,6 +536,13 @@ pub type Texts = HashMap<String, String>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_flag_has_one_weight() {
+        let mut weighted: Vec<FlagId> = WEIGHTS.iter().map(|w| w.0).collect();
+        weighted.sort();
+        assert_eq!(weighted, FlagId::ALL);
+    }
 
     #[test]
     fn excerpts_map_offsets_to_utf16() {

@@ -18,102 +18,63 @@ mod codes;
 pub use audit::{assigned_from_text, FLAGGED_WITHOUT_DIAGNOSIS};
 
 use crate::evidence::{EvidenceMap, Finding};
-use crate::fxhash::FxHashSet;
+use crate::keyed::keyed_enum;
 use crate::lexicon::{
     Acuity, Category, ConditionKind, CrmoCue, CultureResult, Route, SectionKind, Sickle, Side,
     SiteGroup, SpecimenKind, Value,
 };
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-/// Every gap id of the domain brief, section 6.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum FlagId {
-    /// Neither acute, subacute nor chronic: falls to M86.9.
-    AcuityNotDocumented,
-    /// Chronic, no route stated: falls to M86.6-.
-    RouteNotDocumented,
-    /// Only a vague region or plural names the site.
-    SiteVague,
-    /// A limb site without a side.
-    LateralityMissing,
-    /// No organism and no culture result at all.
-    OrganismNotDocumented,
-    /// Salmonella, gonococcal or echinococcal: M86 is wrong.
-    ExcludedOrganism,
-    /// Vertebral, orbital or petrous involvement: coded outside M86.
-    ExcludedSite,
-    /// Sterile, autoinflammatory, multifocal: M86.3-.
-    CrmoFeatures,
-    /// Organism documented, claim lacks its B95-B97 code.
-    OrganismCodeMissing,
-    /// Major osseous defect documented, claim lacks M89.7-.
-    OsseousDefectCodeMissing,
-    /// Claim less specific than the note.
-    UnspecifiedCodeUsed,
-    /// Claim contradicts the note.
-    CodeNotSupported,
+keyed_enum! {
+    key = as_str, noun = "FlagId";
+    /// Every gap id of the domain brief, section 6.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum FlagId {
+        /// Neither acute, subacute nor chronic: falls to M86.9.
+        AcuityNotDocumented => "ACUITY_NOT_DOCUMENTED",
+        /// Chronic, no route stated: falls to M86.6-.
+        RouteNotDocumented => "ROUTE_NOT_DOCUMENTED",
+        /// Only a vague region or plural names the site.
+        SiteVague => "SITE_VAGUE",
+        /// A limb site without a side.
+        LateralityMissing => "LATERALITY_MISSING",
+        /// No organism and no culture result at all.
+        OrganismNotDocumented => "ORGANISM_NOT_DOCUMENTED",
+        /// Salmonella, gonococcal or echinococcal: M86 is wrong.
+        ExcludedOrganism => "EXCLUDED_ORGANISM",
+        /// Vertebral, orbital or petrous involvement: coded outside M86.
+        ExcludedSite => "EXCLUDED_SITE",
+        /// Sterile, autoinflammatory, multifocal: M86.3-.
+        CrmoFeatures => "CRMO_FEATURES",
+        /// Organism documented, claim lacks its B95-B97 code.
+        OrganismCodeMissing => "ORGANISM_CODE_MISSING",
+        /// Major osseous defect documented, claim lacks M89.7-.
+        OsseousDefectCodeMissing => "OSSEOUS_DEFECT_CODE_MISSING",
+        /// Claim less specific than the note.
+        UnspecifiedCodeUsed => "UNSPECIFIED_CODE_USED",
+        /// Claim contradicts the note.
+        CodeNotSupported => "CODE_NOT_SUPPORTED",
+    }
 }
 
 impl FlagId {
-    /// Every flag, in brief order.
-    pub const ALL: [FlagId; 12] = [
-        FlagId::AcuityNotDocumented,
-        FlagId::RouteNotDocumented,
-        FlagId::SiteVague,
-        FlagId::LateralityMissing,
-        FlagId::OrganismNotDocumented,
-        FlagId::ExcludedOrganism,
-        FlagId::ExcludedSite,
-        FlagId::CrmoFeatures,
-        FlagId::OrganismCodeMissing,
-        FlagId::OsseousDefectCodeMissing,
-        FlagId::UnspecifiedCodeUsed,
-        FlagId::CodeNotSupported,
-    ];
-
-    /// The id as written in gold files and output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlagId::AcuityNotDocumented => "ACUITY_NOT_DOCUMENTED",
-            FlagId::RouteNotDocumented => "ROUTE_NOT_DOCUMENTED",
-            FlagId::SiteVague => "SITE_VAGUE",
-            FlagId::LateralityMissing => "LATERALITY_MISSING",
-            FlagId::OrganismNotDocumented => "ORGANISM_NOT_DOCUMENTED",
-            FlagId::ExcludedOrganism => "EXCLUDED_ORGANISM",
-            FlagId::ExcludedSite => "EXCLUDED_SITE",
-            FlagId::CrmoFeatures => "CRMO_FEATURES",
-            FlagId::OrganismCodeMissing => "ORGANISM_CODE_MISSING",
-            FlagId::OsseousDefectCodeMissing => "OSSEOUS_DEFECT_CODE_MISSING",
-            FlagId::UnspecifiedCodeUsed => "UNSPECIFIED_CODE_USED",
-            FlagId::CodeNotSupported => "CODE_NOT_SUPPORTED",
-        }
-    }
-
     /// Parses a gold-file id.
     pub fn parse(s: &str) -> Option<FlagId> {
-        FlagId::ALL.into_iter().find(|f| f.as_str() == s)
+        s.parse().ok()
     }
 }
 
-/// Whether a code is the diagnosis or a "use additional code" companion.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// M86 or the code that replaces it.
-    Primary,
-    /// B95-B97, M89.7-, D57.-.
-    Additional,
-}
-
-impl Role {
-    /// The name used in output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Primary => "primary",
-            Role::Additional => "additional",
-        }
+keyed_enum! {
+    key = as_str, noun = "Role";
+    /// Whether a code is the diagnosis or a "use additional code" companion.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Role {
+        /// M86 or the code that replaces it.
+        Primary => "primary",
+        /// B95-B97, M89.7-, D57.-.
+        Additional => "additional",
     }
 }
 

@@ -2,9 +2,9 @@
 //! History", "A/P:", "CULTURES (bone, ...):"), where the header ends and
 //! what kind of section it names. Built once from the section lexicon.
 
-use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::lexicon::{Lexicon, SectionKind, Value};
 use crate::span::Span;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The longest header looked up; longer candidates are cut or passed over.
 pub(super) const MAX_HEADER: usize = 48;
