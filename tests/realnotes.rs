@@ -390,3 +390,38 @@ fn the_bones_heading_items_listed_under_the_diagnosis_are_its_sites() {
         ["M86.162"]
     );
 }
+
+// Pathology's "acute and chronic", culture counts, contaminants labelled
+// after a dash.
+
+#[test]
+fn acute_and_chronic_in_a_pathology_diagnosis_is_acute_on_chronic() {
+    assert_eq!(
+        codes(
+            "FINAL DIAGNOSIS:\nToe, second, left, amputation:\n - Acute and chronic osteomyelitis."
+        ),
+        ["M86.172", "M86.672"]
+    );
+    // Near miss: two separate statements of acuity about two bones.
+    assert_eq!(
+        codes("Assessment: acute osteomyelitis of the left femur; chronic tophaceous gout of the right toe."),
+        ["M86.152"]
+    );
+}
+
+#[test]
+fn a_contaminant_label_after_a_dash_covers_the_whole_item() {
+    let note = |cns: &str| {
+        format!(
+            "Assessment: chronic osteomyelitis of the left tibia, post-traumatic.\n\
+             Cultures: Staphylococcus aureus (methicillin-susceptible) in 4/5 specimens.\n\
+             Coagulase-negative staphylococcus in 1/5 (broth only){cns}"
+        )
+    };
+    assert_eq!(
+        codes(&note(", 1 colony - contaminant per ID.")),
+        ["B95.61", "M86.662"]
+    );
+    // Near miss: without the label it is a second organism.
+    assert_eq!(codes(&note(", 1 colony.")), ["B95.61", "B95.7", "M86.662"]);
+}

@@ -146,8 +146,19 @@ fn reaches_backward(text: &str, t: &Trigger, target: Span, live: &[&Trigger]) ->
     let between = &text[gap.range()];
     !closed(text, live, gap, Direction::Backward)
         && !label_before_words(between)
-        && (opens_the_next_cell(between) || !new_phrase_after_comma(between))
+        && (opens_the_next_cell(between)
+            || labels_after_a_dash(t, between)
+            || !new_phrase_after_comma(between))
         && within(between, t.rule.max_words as usize, Direction::Backward)
+}
+
+/// True when an `unrelated` trigger follows a dash that ends the gap on
+/// the same line: a label on the whole item before it ("coag-negative
+/// Staph, 1 colony - contaminant"), whatever commas the item holds.
+fn labels_after_a_dash(t: &Trigger, gap: &str) -> bool {
+    t.rule.kind == TriggerKind::Unrelated
+        && !gap.contains(['\n', '|'])
+        && gap.trim_end().ends_with(['-', '\u{2013}', '\u{2014}'])
 }
 
 /// True when a backward `gap` runs from a table cell to the start of the
