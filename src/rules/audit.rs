@@ -179,7 +179,7 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
     if !missing_organism.is_empty() {
         flags.push((
             FlagId::OrganismCodeMissing,
-            crate::queries::message(
+            super::texts::message(
                 FlagId::OrganismCodeMissing,
                 &[("codes", &missing_organism.join(", "))],
             ),
@@ -189,7 +189,7 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
     if !missing_defect.is_empty() {
         flags.push((
             FlagId::OsseousDefectCodeMissing,
-            crate::queries::message(
+            super::texts::message(
                 FlagId::OsseousDefectCodeMissing,
                 &[("codes", &missing_defect.join(", "))],
             ),
@@ -199,7 +199,7 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
     if !unspecified.is_empty() {
         flags.push((
             FlagId::UnspecifiedCodeUsed,
-            crate::queries::message(
+            super::texts::message(
                 FlagId::UnspecifiedCodeUsed,
                 &[
                     ("claim", &unspecified.join(", ")),
@@ -211,13 +211,13 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
     }
     if !unsupported.is_empty() {
         let supported = if expected_primary.is_empty() {
-            crate::queries::text(FlagId::CodeNotSupported, "no_support").to_string()
+            super::texts::text(FlagId::CodeNotSupported, "no_support").to_string()
         } else {
             expected_primary.join(", ")
         };
         flags.push((
             FlagId::CodeNotSupported,
-            crate::queries::message(
+            super::texts::message(
                 FlagId::CodeNotSupported,
                 &[
                     ("claim", &unsupported.join(", ")),

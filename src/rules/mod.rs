@@ -14,102 +14,19 @@
 
 mod audit;
 mod codes;
+mod flag;
+pub(crate) mod texts;
 
 pub use audit::{assigned_from_text, FLAGGED_WITHOUT_DIAGNOSIS};
+pub use flag::{Flag, FlagId, Outcome, Role, SuggestedCode};
 
 use crate::evidence::{EvidenceMap, Finding};
-use crate::keyed::keyed_enum;
 use crate::lexicon::{
     Acuity, Category, ConditionKind, CrmoCue, CultureResult, Route, SectionKind, Sickle, Side,
     SiteGroup, SpecimenKind, Value,
 };
 use rustc_hash::FxHashSet;
-use serde::Serialize;
 use std::collections::BTreeSet;
-
-keyed_enum! {
-    key = as_str, noun = "FlagId";
-    /// Every gap id of the domain brief, section 6.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-    pub enum FlagId {
-        /// Neither acute, subacute nor chronic: falls to M86.9.
-        AcuityNotDocumented => "ACUITY_NOT_DOCUMENTED",
-        /// Chronic, no route stated: falls to M86.6-.
-        RouteNotDocumented => "ROUTE_NOT_DOCUMENTED",
-        /// Only a vague region or plural names the site.
-        SiteVague => "SITE_VAGUE",
-        /// A limb site without a side.
-        LateralityMissing => "LATERALITY_MISSING",
-        /// No organism and no culture result at all.
-        OrganismNotDocumented => "ORGANISM_NOT_DOCUMENTED",
-        /// Salmonella, gonococcal or echinococcal: M86 is wrong.
-        ExcludedOrganism => "EXCLUDED_ORGANISM",
-        /// Vertebral, orbital or petrous involvement: coded outside M86.
-        ExcludedSite => "EXCLUDED_SITE",
-        /// Sterile, autoinflammatory, multifocal: M86.3-.
-        CrmoFeatures => "CRMO_FEATURES",
-        /// Organism documented, claim lacks its B95-B97 code.
-        OrganismCodeMissing => "ORGANISM_CODE_MISSING",
-        /// Major osseous defect documented, claim lacks M89.7-.
-        OsseousDefectCodeMissing => "OSSEOUS_DEFECT_CODE_MISSING",
-        /// Claim less specific than the note.
-        UnspecifiedCodeUsed => "UNSPECIFIED_CODE_USED",
-        /// Claim contradicts the note.
-        CodeNotSupported => "CODE_NOT_SUPPORTED",
-    }
-}
-
-impl FlagId {
-    /// Parses a gold-file id.
-    pub fn parse(s: &str) -> Option<FlagId> {
-        s.parse().ok()
-    }
-}
-
-keyed_enum! {
-    key = as_str, noun = "Role";
-    /// Whether a code is the diagnosis or a "use additional code" companion.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-    pub enum Role {
-        /// M86 or the code that replaces it.
-        Primary => "primary",
-        /// B95-B97, M89.7-, D57.-.
-        Additional => "additional",
-    }
-}
-
-/// A code the documentation supports.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SuggestedCode {
-    /// The code, dotted, upper case.
-    pub code: String,
-    /// Primary or additional.
-    pub role: Role,
-    /// Indices of the findings that support it.
-    pub evidence: Vec<u32>,
-}
-
-/// A documentation gap or a claim problem.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Flag {
-    /// The gap id.
-    pub id: FlagId,
-    /// The gap in one sentence, from `queries/queries.tsv`; the query that
-    /// goes with it is `crate::queries::build`.
-    pub message: String,
-    /// Indices of the findings behind it (may be empty when the gap is an
-    /// absence, e.g. no organism anywhere).
-    pub evidence: Vec<u32>,
-}
-
-/// What the rules conclude.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Outcome {
-    /// Suggested codes.
-    pub codes: Vec<SuggestedCode>,
-    /// Gaps.
-    pub flags: Vec<Flag>,
-}
 
 /// A site of the infection: group, side, and the findings naming it.
 #[derive(Clone, Debug)]
@@ -377,7 +294,7 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
         flag(
             out,
             FlagId::ExcludedOrganism,
-            crate::queries::message(FlagId::ExcludedOrganism, &[("code", &code)]),
+            texts::message(FlagId::ExcludedOrganism, &[("code", &code)]),
             excluded,
         );
         return;
@@ -421,7 +338,7 @@ fn diagnose(facts: &Facts, out: &mut Outcome) {
         flag(
             out,
             FlagId::ExcludedSite,
-            crate::queries::message(FlagId::ExcludedSite, &[]),
+            texts::message(FlagId::ExcludedSite, &[]),
             excluded_sites,
         );
     }
@@ -744,7 +661,7 @@ fn m86_code(
         flag(
             out,
             FlagId::CrmoFeatures,
-            crate::queries::message(FlagId::CrmoFeatures, &[]),
+            texts::message(FlagId::CrmoFeatures, &[]),
             vec![c],
         );
         codes::with_site("M86.3", site_char)
@@ -757,7 +674,7 @@ fn m86_code(
                 flag(
                     out,
                     FlagId::AcuityNotDocumented,
-                    crate::queries::message(FlagId::AcuityNotDocumented, &[]),
+                    texts::message(FlagId::AcuityNotDocumented, &[]),
                     facts.diagnosis_evidence(),
                 );
                 "M86.9".to_string()
@@ -783,7 +700,7 @@ fn m86_code(
                                 flag(
                                     out,
                                     FlagId::RouteNotDocumented,
-                                    crate::queries::message(FlagId::RouteNotDocumented, &[]),
+                                    texts::message(FlagId::RouteNotDocumented, &[]),
                                     facts.diagnosis_evidence(),
                                 );
                             }
@@ -815,7 +732,7 @@ fn m86_code(
             flag(
                 out,
                 FlagId::SiteVague,
-                crate::queries::message(FlagId::SiteVague, &[]),
+                texts::message(FlagId::SiteVague, &[]),
                 vague.clone(),
             );
         }
@@ -823,7 +740,7 @@ fn m86_code(
             flag(
                 out,
                 FlagId::LateralityMissing,
-                crate::queries::message(FlagId::LateralityMissing, &[]),
+                texts::message(FlagId::LateralityMissing, &[]),
                 sites[0].findings.clone(),
             );
         }
@@ -831,7 +748,7 @@ fn m86_code(
         flag(
             out,
             FlagId::SiteVague,
-            crate::queries::message(FlagId::SiteVague, &[]),
+            texts::message(FlagId::SiteVague, &[]),
             vague,
         );
     }
@@ -944,7 +861,7 @@ fn organism_codes(facts: &Facts, out: &mut Outcome, at_sites: &FxHashSet<u32>) {
             flag(
                 out,
                 FlagId::OrganismNotDocumented,
-                crate::queries::message(FlagId::OrganismNotDocumented, &[]),
+                texts::message(FlagId::OrganismNotDocumented, &[]),
                 facts.diagnosis_evidence(),
             );
         }
