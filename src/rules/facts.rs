@@ -1,0 +1,99 @@
+//! The facts the rules decide from, gathered once from the evidence map:
+//! the affirmed mentions of the infection, and per sentence what kinds of
+//! finding it affirms.
+
+use super::*;
+
+/// A site of the infection: group, side, and the findings naming it.
+#[derive(Clone, Debug)]
+pub(super) struct SiteUse {
+    pub(super) group: SiteGroup,
+    pub(super) side: Option<Side>,
+    pub(super) findings: Vec<u32>,
+}
+
+/// The facts the rules decide from, gathered once from the map.
+pub(super) struct Facts<'a> {
+    pub(super) text: &'a str,
+    pub(super) sentences: &'a [crate::Span],
+    pub(super) map: &'a EvidenceMap,
+    /// Affirmed mentions of the bone infection.
+    pub(super) conditions: Vec<u32>,
+    /// Sentences holding an affirmed finding of each kind the rules ask
+    /// about per sentence: gathered once, so a note with thousands of
+    /// mentions is not rescanned for each one.
+    pub(super) by_sentence: SentenceFacts,
+}
+
+#[derive(Default)]
+pub(super) struct SentenceFacts {
+    /// A site, vague site, acuity, route, organism, imaging finding or sinus.
+    pub(super) patient_facts: FxHashSet<u32>,
+    pub(super) conditions: FxHashSet<u32>,
+    pub(super) specimens: FxHashSet<u32>,
+    pub(super) positive_cultures: FxHashSet<u32>,
+}
+
+impl SentenceFacts {
+    pub(super) fn of(map: &EvidenceMap) -> SentenceFacts {
+        let mut s = SentenceFacts::default();
+        for g in map.findings.iter().filter(|g| g.assertion.is_affirmed()) {
+            let set = match g.category {
+                Category::Site
+                | Category::Vague
+                | Category::Acuity
+                | Category::Route
+                | Category::Organism
+                | Category::Imaging
+                | Category::Sinus => &mut s.patient_facts,
+                Category::Condition => &mut s.conditions,
+                Category::Specimen => &mut s.specimens,
+                Category::CultureResult
+                    if g.value == Value::CultureResult(CultureResult::Positive) =>
+                {
+                    &mut s.positive_cultures
+                }
+                _ => continue,
+            };
+            set.insert(g.sentence);
+        }
+        s
+    }
+}
+
+impl<'a> Facts<'a> {
+    pub(super) fn f(&self, i: u32) -> &'a Finding {
+        &self.map.findings[i as usize]
+    }
+
+    pub(super) fn affirmed(&self, cat: Category) -> impl Iterator<Item = (u32, &'a Finding)> + 'a {
+        self.map
+            .findings
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| f.category == cat && f.assertion.is_affirmed())
+            .map(|(i, f)| (i as u32, f))
+    }
+
+    /// The mentions of the infection, the assessment's first, so a flag
+    /// about the diagnosis points at the sentence a coder would query.
+    pub(super) fn diagnosis_evidence(&self) -> Vec<u32> {
+        let mut v = self.conditions.clone();
+        v.sort_by_key(|&i| (self.f(i).section != SectionKind::Assessment, i));
+        v
+    }
+
+    pub(super) fn condition_sentences(&self) -> BTreeSet<u32> {
+        self.conditions
+            .iter()
+            .map(|&i| self.f(i).sentence)
+            .collect()
+    }
+
+    pub(super) fn has_condition(&self, kind: ConditionKind) -> Option<u32> {
+        self.conditions
+            .iter()
+            .copied()
+            .find(|&i| self.f(i).value == Value::Condition(kind))
+    }
+}

@@ -1,0 +1,224 @@
+//! Sections 1, 4 and 5: the primary code (M86 by type, route and site, or
+//! the code replacing it) with its acuity and route.
+
+use super::*;
+
+/// The acuity documented for the infection, with its finding: an acuity
+/// word in a sentence that affirms the infection, the assessment first.
+/// Failing a word, chronic indicators (section 5): recurrence, or a
+/// duration of six weeks or more stated with the infection.
+pub(super) fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
+    let sentences = facts.condition_sentences();
+    let mut best: Option<(u8, Acuity, u32)> = None;
+    for (i, f) in facts.affirmed(Category::Acuity) {
+        if !sentences.contains(&f.sentence) {
+            continue;
+        }
+        let Value::Acuity(a) = f.value else { continue };
+        let rank = match (a, f.section) {
+            (Acuity::Recurrent, _) => 2,
+            (_, SectionKind::Assessment) => 0,
+            _ => 1,
+        };
+        if best.is_none_or(|(r, _, _)| rank < r) {
+            best = Some((rank, a, i));
+        }
+    }
+    if let Some((_, a, i)) = best {
+        let a = if a == Acuity::Recurrent {
+            Acuity::Chronic
+        } else {
+            a
+        };
+        return Some((a, i));
+    }
+    // A long duration stated in a sentence that affirms the infection
+    // (each sentence read once, however many mentions it holds).
+    let mut read = FxHashSet::default();
+    facts
+        .conditions
+        .iter()
+        .find(|&&c| {
+            let f = facts.f(c);
+            if !read.insert(f.sentence) {
+                return false;
+            }
+            let s = facts.sentences[f.sentence as usize];
+            codes::states_long_duration(&facts.text[s.range()])
+        })
+        .map(|&c| (Acuity::Chronic, c))
+        .or_else(|| {
+            // Section 5: a sequestrum, an involucrum or a sinus tract said
+            // with the infection is a chronic indicator too.
+            facts
+                .map
+                .findings
+                .iter()
+                .enumerate()
+                .find(|(_, f)| {
+                    f.assertion.is_affirmed()
+                        && sentences.contains(&f.sentence)
+                        && (f.category == Category::Sinus
+                            || matches!(&f.value, Value::Imaging(k) if matches!(&**k, "sequestrum" | "involucrum")))
+                })
+                .map(|(i, _)| (Acuity::Chronic, i as u32))
+        })
+}
+
+/// Section 4 (and issue: long templated notes): a route word documents the
+/// route of this infection only where it is said of it: in a sentence that
+/// affirms the infection, or one naming a bone of the infection's site
+/// groups ("ulcer sub 2nd MT head, probes to bone"). An old fracture or an
+/// operation elsewhere in the history ("right humerus fracture, healed
+/// 2019") is not its route.
+pub(super) fn route_of_infection(
+    facts: &Facts,
+    f: &Finding,
+    site_sentences: &FxHashSet<u32>,
+) -> bool {
+    if f.section == SectionKind::PastHistory {
+        return false;
+    }
+    // Its own sentence, or the one after ("... confirm chronic
+    // osteomyelitis of the toe; the infection spread into the bone from the
+    // ulcer").
+    let c = &facts.by_sentence.conditions;
+    if c.contains(&f.sentence) || f.sentence.checked_sub(1).is_some_and(|p| c.contains(&p)) {
+        return true;
+    }
+    site_sentences.contains(&f.sentence)
+}
+
+pub(super) fn m86_code(
+    facts: &Facts,
+    out: &mut Outcome,
+    sites: &[SiteUse],
+    crmo: Option<u32>,
+    acuity: Option<(Acuity, u32)>,
+) {
+    let brodie = facts.has_condition(ConditionKind::Brodie);
+    let vague: Vec<u32> = {
+        let sentences = facts.condition_sentences();
+        facts
+            .affirmed(Category::Vague)
+            .filter(|(_, f)| sentences.contains(&f.sentence))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let mut evidence: Vec<u32> = facts.conditions.clone();
+    evidence.extend(sites.iter().flat_map(|s| s.findings.iter().copied()));
+
+    let site_char = codes::site_char(sites);
+    let at_sites = site_sentences(facts, sites);
+    let hematogenous = facts
+        .affirmed(Category::Route)
+        .filter(|(_, f)| route_of_infection(facts, f, &at_sites))
+        .find(|(_, f)| f.value == Value::Route(Route::Hematogenous))
+        .map(|(i, _)| i);
+    let other_route = facts
+        .affirmed(Category::Route)
+        .filter(|(_, f)| route_of_infection(facts, f, &at_sites))
+        .find(|(_, f)| f.value != Value::Route(Route::Hematogenous))
+        .map(|(i, _)| i);
+    let sinus = facts.affirmed(Category::Sinus).map(|(i, _)| i).next();
+
+    let code = if let Some(c) = crmo {
+        evidence.push(c);
+        flag(
+            out,
+            FlagId::CrmoFeatures,
+            texts::message(FlagId::CrmoFeatures, &[]),
+            vec![c],
+        );
+        codes::with_site("M86.3", site_char)
+    } else if let Some(b) = brodie {
+        evidence.push(b);
+        codes::brodie(sites)
+    } else {
+        match acuity {
+            None => {
+                flag(
+                    out,
+                    FlagId::AcuityNotDocumented,
+                    texts::message(FlagId::AcuityNotDocumented, &[]),
+                    facts.diagnosis_evidence(),
+                );
+                "M86.9".to_string()
+            }
+            Some((a, ai)) => {
+                evidence.push(ai);
+                // Section 8: acute on chronic is coded twice, acute and chronic.
+                let parts: &[Acuity] = if a == Acuity::AcuteOnChronic {
+                    &[Acuity::Acute, Acuity::Chronic]
+                } else {
+                    std::slice::from_ref(&a)
+                };
+                let mut fours = Vec::with_capacity(parts.len());
+                for &part in parts {
+                    let four = match part {
+                        Acuity::Acute if hematogenous.is_some() => "M86.0",
+                        Acuity::Acute => "M86.1",
+                        Acuity::Subacute => "M86.2",
+                        Acuity::Chronic if sinus.is_some() => "M86.4",
+                        Acuity::Chronic if hematogenous.is_some() => "M86.5",
+                        Acuity::Chronic | Acuity::Recurrent | Acuity::AcuteOnChronic => {
+                            if other_route.is_none() {
+                                flag(
+                                    out,
+                                    FlagId::RouteNotDocumented,
+                                    texts::message(FlagId::RouteNotDocumented, &[]),
+                                    facts.diagnosis_evidence(),
+                                );
+                            }
+                            "M86.6"
+                        }
+                    };
+                    if four == "M86.4" {
+                        evidence.extend(sinus);
+                    } else if four == "M86.0" || four == "M86.5" {
+                        evidence.extend(hematogenous);
+                    }
+                    fours.push(four);
+                }
+                let mut built: Vec<String> = fours
+                    .iter()
+                    .map(|f| codes::with_site(f, site_char))
+                    .collect();
+                let last = built.pop().expect("one acuity at least");
+                for extra in built {
+                    push_code(out, extra, Role::Primary, evidence.clone());
+                }
+                last
+            }
+        }
+    };
+
+    if code != "M86.9" {
+        if sites.is_empty() && !vague.is_empty() {
+            flag(
+                out,
+                FlagId::SiteVague,
+                texts::message(FlagId::SiteVague, &[]),
+                vague.clone(),
+            );
+        }
+        if sites.len() == 1 && sites[0].group.has_side() && sites[0].side.is_none() {
+            flag(
+                out,
+                FlagId::LateralityMissing,
+                texts::message(FlagId::LateralityMissing, &[]),
+                sites[0].findings.clone(),
+            );
+        }
+    } else if sites.is_empty() && !vague.is_empty() {
+        flag(
+            out,
+            FlagId::SiteVague,
+            texts::message(FlagId::SiteVague, &[]),
+            vague,
+        );
+    }
+    evidence.sort_unstable();
+    evidence.dedup();
+    push_code(out, code, Role::Primary, evidence);
+}

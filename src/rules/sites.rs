@@ -1,0 +1,235 @@
+//! Section 1 (bone to site, multiple sites): the sites of the infection,
+//! the bones it names, those listed under it, or those its imaging and
+//! bone specimens point at.
+
+use super::*;
+
+/// The sites of the infection: bones named in a sentence that affirms it
+/// (the assessment's when it names any), else bones tied to an imaging
+/// finding or a bone specimen.
+pub(super) fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
+    let sentences = facts.condition_sentences();
+    // Section 1, "Multiple sites": each site documented by name. "Acute
+    // osteomyelitis, 2 sites:\n(1) L distal radius ...\n(2) R tibial
+    // shaft ...": the bones heading the items listed under the diagnosis
+    // are its sites.
+    let items = listed_item_heads(facts, &sentences);
+    let in_condition: Vec<(u32, &Finding)> = facts
+        .affirmed(Category::Site)
+        .filter(|(_, f)| sentences.contains(&f.sentence) || items.contains(&f.sentence))
+        .collect();
+    let assessment: Vec<(u32, &Finding)> = in_condition
+        .iter()
+        .copied()
+        .filter(|(_, f)| f.section == SectionKind::Assessment)
+        .collect();
+    let mut chosen = if !assessment.is_empty() {
+        assessment
+    } else {
+        in_condition
+    };
+    // A radiology addendum that restates the diagnosis ("laterality
+    // correction ... Final impression: acute osteomyelitis of the RIGHT
+    // proximal tibia") supersedes the preliminary report above it.
+    if let Some(addendum) = facts
+        .map
+        .findings
+        .iter()
+        .find(|f| f.section == SectionKind::Addendum)
+        .map(|f| f.sentence)
+    {
+        // "Addendum: CORRECTION: the osteomyelitis is of the LEFT 3rd toe":
+        // the sites it names with the infection replace the earlier ones.
+        let restated: Vec<(u32, &Finding)> = facts
+            .affirmed(Category::Site)
+            .filter(|(_, f)| f.sentence >= addendum && sentences.contains(&f.sentence))
+            .collect();
+        if !restated.is_empty() {
+            chosen = restated;
+        } else if chosen.iter().any(|(_, f)| f.sentence >= addendum) {
+            chosen.retain(|(_, f)| f.sentence >= addendum);
+        }
+    }
+    let vague_with_condition = facts
+        .affirmed(Category::Vague)
+        .any(|(_, f)| sentences.contains(&f.sentence));
+    if chosen.is_empty() && !vague_with_condition {
+        // "Assessment: chronic osteomyelitis." with the bone named only on
+        // the imaging ("MRI left tibia: sequestrum") or the biopsy: the
+        // bones that affirmed findings of infection point at.
+        let imaging: BTreeSet<u32> = facts
+            .affirmed(Category::Imaging)
+            .map(|(_, f)| f.sentence)
+            .collect();
+        let mut linked: Vec<u32> = facts
+            .affirmed(Category::Site)
+            .filter(|(_, f)| imaging.contains(&f.sentence))
+            .map(|(i, _)| i)
+            .chain(bone_specimen_sites(facts))
+            .collect();
+        linked.sort_unstable();
+        linked.dedup();
+        chosen = linked.into_iter().map(|i| (i, facts.f(i))).collect();
+    }
+    // A region ("ankle", "foot") beside a named bone in the same sentence
+    // locates a wound or the pain, not another site: "osteomyelitis of the
+    // distal fibula under a lateral ankle wound".
+    let bone_sentences: BTreeSet<u32> = chosen
+        .iter()
+        .filter(|(_, f)| !is_region(f))
+        .map(|(_, f)| f.sentence)
+        .collect();
+    chosen.retain(|(_, f)| !is_region(f) || !bone_sentences.contains(&f.sentence));
+    let mut sites: Vec<SiteUse> = Vec::new();
+    for (i, f) in chosen {
+        let group = f.site_group().expect("site finding");
+        match sites.iter_mut().find(|s| {
+            s.group == group && (s.side == f.side || f.side.is_none() || s.side.is_none())
+        }) {
+            Some(s) => {
+                s.findings.push(i);
+                if s.side.is_none() {
+                    s.side = f.side;
+                }
+            }
+            None => sites.push(SiteUse {
+                group,
+                side: f.side,
+                findings: vec![i],
+            }),
+        }
+    }
+    // Vertebral levels of two neighbouring regions ("T12-L1") are one
+    // junctional region.
+    codes::merge_vertebral_regions(&mut sites, |i| facts.f(i).bone());
+    sites
+}
+
+/// The first sentences of the items listed under a sentence affirming the
+/// infection that ends with a colon ("Chronic osteomyelitis of:", "2
+/// sites:"): each item starts a line with a marker ("(1)", "1.", "a)",
+/// "-", "*", "•"); a piece of an item split off at a semicolon continues
+/// it; a line without a marker (or a "#" problem heading) ends the list.
+/// A header that names a bone itself lists details of that site, not more
+/// sites ("of the left tibia:\n- MRI: marrow edema").
+pub(super) fn listed_item_heads(facts: &Facts, headers: &BTreeSet<u32>) -> BTreeSet<u32> {
+    let named: BTreeSet<u32> = facts
+        .affirmed(Category::Site)
+        .filter(|(_, f)| !is_region(f))
+        .map(|(_, f)| f.sentence)
+        .collect();
+    let text = facts.text;
+    let starts_line = |at: usize| text[..at].trim_end_matches([' ', '\t']).ends_with('\n');
+    let mut heads = BTreeSet::new();
+    for &h in headers {
+        let header = facts.sentences[h as usize];
+        if named.contains(&h) || !text[header.range()].trim_end().ends_with(':') {
+            continue;
+        }
+        for (i, s) in facts.sentences.iter().enumerate().skip(h as usize + 1) {
+            if !starts_line(s.start) {
+                continue;
+            }
+            if !is_list_item(&text[s.range()]) {
+                break;
+            }
+            heads.insert(i as u32);
+        }
+    }
+    heads
+}
+
+/// True when `line` starts with a list marker: "(1)", "1.", "1)", "(a)",
+/// "a)", "-", "*" or "•", then a space.
+pub(super) fn is_list_item(line: &str) -> bool {
+    let rest = if let Some(r) = line.strip_prefix(['-', '*', '•', '–']) {
+        r
+    } else {
+        let inner = line.strip_prefix('(').unwrap_or(line);
+        let n = inner
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count()
+            .max(usize::from(
+                inner.starts_with(|c: char| c.is_ascii_lowercase())
+                    && inner[1..].starts_with([')', '.']),
+            ));
+        if n == 0 || n > 2 {
+            return false;
+        }
+        match inner[n..].strip_prefix([')', '.']) {
+            Some(r) => r,
+            None => return false,
+        }
+    };
+    rest.starts_with([' ', '\t'])
+}
+
+/// Sites named in the sentence of a bone specimen that grew an organism or
+/// reported a result ("Bone biopsy, left tibia: MRSA").
+pub(super) fn bone_specimen_sites<'a>(facts: &'a Facts) -> impl Iterator<Item = u32> + 'a {
+    let sentences: BTreeSet<u32> = facts
+        .map
+        .findings
+        .iter()
+        .filter(|f| matches!(f.category, Category::Organism | Category::CultureResult))
+        .filter_map(|f| f.specimen)
+        .filter(|&s| facts.f(s).value == Value::Specimen(SpecimenKind::Bone))
+        .map(|s| facts.f(s).sentence)
+        .collect();
+    facts
+        .affirmed(Category::Site)
+        .filter(move |(_, f)| sentences.contains(&f.sentence))
+        .map(|(i, _)| i)
+}
+
+pub(super) fn is_region(f: &Finding) -> bool {
+    f.bone().is_some_and(|b| b.starts_with("region_"))
+}
+
+/// The sentences naming a bone of the infection's sites (its group, a
+/// side that agrees), gathered once for [`route_of_infection`].
+pub(super) fn site_sentences(facts: &Facts, sites: &[SiteUse]) -> FxHashSet<u32> {
+    facts
+        .affirmed(Category::Site)
+        .filter(|(_, s)| {
+            sites.iter().any(|u| {
+                Some(u.group) == s.site_group()
+                    && (u.side.is_none() || s.side.is_none() || u.side == s.side)
+            })
+        })
+        .map(|(_, s)| s.sentence)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_list_item;
+
+    #[test]
+    fn list_markers_are_told_from_prose() {
+        for item in [
+            "(1) L distal radius",
+            "2. right tibia",
+            "3) femur",
+            "(a) tibia",
+            "b) fibula",
+            "- left tibia",
+            "* femur",
+            "• calcaneus",
+        ] {
+            assert!(is_list_item(item), "{item}");
+        }
+        for prose in [
+            "# Acute osteomyelitis",
+            "2026 visit",
+            "Both acute",
+            "(see below)",
+            "a patient",
+            "-left",
+            "100. x",
+        ] {
+            assert!(!is_list_item(prose), "{prose}");
+        }
+    }
+}
