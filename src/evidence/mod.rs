@@ -8,6 +8,7 @@
 //! mention of that bone inherits it, an imaging finding or a defect belongs
 //! to the bone in its sentence, an organism to the specimen it grew from.
 
+mod durations;
 mod map;
 pub(crate) mod structure;
 
@@ -80,6 +81,26 @@ pub fn build(
                     },
                 )),
                 Value::Section(_) => {}
+                // "for 9 months", "3-month history": a unit of time with
+                // the count that makes it a length; alone it says nothing.
+                Value::Duration(kind) => {
+                    if let Some((span, long)) = durations::read(text, m.span, kind) {
+                        if span.start >= sspan.start {
+                            findings.push(Finding {
+                                category: entry.category,
+                                value: Value::Duration(if long { "long" } else { "short" }.into()),
+                                span,
+                                sentence: sentence as u32,
+                                section,
+                                assertion: Assertion::default(),
+                                side: None,
+                                side_from: None,
+                                site: None,
+                                specimen: None,
+                            });
+                        }
+                    }
+                }
                 // "CRP 40 mg/L", "on 2 L nasal cannula": a unit, not a side.
                 Value::Side(_) if is_unit_letter(text, m.span, &findings) => {}
                 value => findings.push(Finding {

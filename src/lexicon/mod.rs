@@ -70,6 +70,8 @@ keyed_enum! {
         /// A word that shows a shorthand term means something else
         /// ("otitis" beside "OM", "osteosarcoma" beside "osteo").
         Sense => "sense",
+        /// duration.tsv: units of time, kept where a count makes a length.
+        Duration => "duration",
     }
 }
 
@@ -92,6 +94,7 @@ lexicon_files! {
     "crmo.tsv" => Crmo,
     "culture_result.tsv" => CultureResult,
     "defect.tsv" => Defect,
+    "duration.tsv" => Duration,
     "imaging.tsv" => Imaging,
     "modality.tsv" => Modality,
     "organism.tsv" => Organism,
@@ -423,6 +426,10 @@ fn parse_value(category: Category, fields: &[&str]) -> Result<Value, String> {
         Category::Context => Value::Context(ContextRule::parse_fields(fields)?),
         Category::Section => Value::Section(one("section kind")?.parse()?),
         Category::Sense => Value::Sense(word(one("shorthand")?)?.to_ascii_lowercase().into()),
+        Category::Duration => match one("week|month|year")? {
+            unit @ ("week" | "month" | "year") => Value::Duration(unit.into()),
+            other => return Err(format!("unit {other:?}: expected week, month or year")),
+        },
     })
 }
 

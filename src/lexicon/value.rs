@@ -44,6 +44,9 @@ pub enum Value {
     Crmo(CrmoCue),
     /// vague.tsv
     Vague(Box<str>),
+    /// duration.tsv: the unit (`week`, `month`, `year`) as read from the
+    /// lexicon; in the evidence map, `long` (six weeks or more) or `short`.
+    Duration(Box<str>),
     /// context.tsv
     Context(ContextRule),
     /// section.tsv

@@ -497,7 +497,8 @@ fn value(out: &mut Vec<u8>, v: &Value) {
         | Value::Sinus(s)
         | Value::Defect(s)
         | Value::Vague(s)
-        | Value::Sense(s) => string(out, s),
+        | Value::Sense(s)
+        | Value::Duration(s) => string(out, s),
         // Never a finding (triggers are kept apart), but written faithfully.
         Value::Context(_) => {
             serde_json::to_writer(&mut *out, v).expect("serialising to memory cannot fail")

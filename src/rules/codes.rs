@@ -249,43 +249,6 @@ pub fn sickle_code(s: Sickle, crisis: bool) -> String {
     .to_string()
 }
 
-/// True when a sentence states a duration of six weeks or more ("for 9
-/// months", "x 8 wk", "3-month history"): a chronic indicator.
-pub fn states_long_duration(sentence: &str) -> bool {
-    use regex::Regex;
-    use std::sync::OnceLock;
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:for|x|×|over|past|of)\s*(?:about |approximately |~)?(\d+|several|many|two|three|four|five|six|eight|nine|ten|twelve)[ -](weeks?|wks?|months?|mos?|years?|yrs?)\b|\b(\d+|two|three|four|five|six|eight|nine|ten|twelve)[ -](weeks?|months?|years?)[ -](?:history|duration)\b")
-            .expect("valid duration regex")
-    });
-    re.captures_iter(sentence).any(|c| {
-        let (n, unit) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
-            (Some(n), Some(u), _, _) | (_, _, Some(n), Some(u)) => (n.as_str(), u.as_str()),
-            _ => return false,
-        };
-        let n: u32 = match n.to_ascii_lowercase().as_str() {
-            "several" | "many" => 6,
-            "two" => 2,
-            "three" => 3,
-            "four" => 4,
-            "five" => 5,
-            "six" => 6,
-            "eight" => 8,
-            "nine" => 9,
-            "ten" => 10,
-            "twelve" => 12,
-            d => d.parse().unwrap_or(0),
-        };
-        let unit = unit.to_ascii_lowercase();
-        if unit.starts_with('w') {
-            n >= 6
-        } else {
-            n >= 2 || unit.starts_with('y')
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,16 +358,5 @@ mod tests {
             excluded_site_code(SiteGroup::Petrous, Some(Side::Left), Some(Acuity::Chronic)),
             "H70.222"
         );
-    }
-
-    #[test]
-    fn durations() {
-        assert!(states_long_duration(
-            "osteomyelitis of the left calcaneus for 9 months"
-        ));
-        assert!(states_long_duration("a 3-month history of osteomyelitis"));
-        assert!(states_long_duration("pain x 8 wk"));
-        assert!(!states_long_duration("pain for 9 days"));
-        assert!(!states_long_duration("for 2 weeks"));
     }
 }

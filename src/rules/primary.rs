@@ -33,20 +33,20 @@ pub(super) fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
         return Some((a, i));
     }
     // A long duration stated in a sentence that affirms the infection
-    // (each sentence read once, however many mentions it holds).
-    let mut read = FxHashSet::default();
+    // ("osteomyelitis of the calcaneus for 9 months"): the duration is the
+    // evidence. (Read whatever its assertion, as the words were before
+    // they became findings.)
     facts
-        .conditions
+        .map
+        .findings
         .iter()
-        .find(|&&c| {
-            let f = facts.f(c);
-            if !read.insert(f.sentence) {
-                return false;
-            }
-            let s = facts.sentences[f.sentence as usize];
-            codes::states_long_duration(&facts.text[s.range()])
+        .enumerate()
+        .find(|(_, f)| {
+            f.category == Category::Duration
+                && matches!(&f.value, Value::Duration(k) if &**k == "long")
+                && sentences.contains(&f.sentence)
         })
-        .map(|&c| (Acuity::Chronic, c))
+        .map(|(i, _)| (Acuity::Chronic, i as u32))
         .or_else(|| {
             // Section 5: a sequestrum, an involucrum or a sinus tract said
             // with the infection is a chronic indicator too.
