@@ -145,7 +145,7 @@ impl Analyzer {
         // (codes read from the text, none of them one the audit flags).
         let claim = match assigned {
             Some(a) => Some(a.to_vec()),
-            None => Some(rules::assigned_from_text(text)).filter(|c| !c.is_empty()),
+            None => Some(crate::evidence::assigned_from_text(text)).filter(|c| !c.is_empty()),
         };
         Analysis {
             assigned_codes: claim,
@@ -168,7 +168,7 @@ impl Analyzer {
         let claim: Option<&[String]> = match assigned {
             Some(a) => Some(a),
             None => {
-                from_text = rules::assigned_from_text(text);
+                from_text = crate::evidence::assigned_from_text(text);
                 (!from_text.is_empty()).then_some(from_text.as_slice())
             }
         };

@@ -107,9 +107,10 @@ pub use span::Span;
 /// part of the supported API: anything here may change in any release.
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::evidence::assigned_from_text;
     pub use crate::evidence::build as build_evidence;
     pub use crate::matcher::{Matcher, TermMatch};
     pub use crate::prefilter::Prefilter;
-    pub use crate::rules::{apply as apply_rules, assigned_from_text};
+    pub use crate::rules::apply as apply_rules;
     pub use crate::segment::{Segmenter, Segments};
 }

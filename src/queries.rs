@@ -46,7 +46,22 @@ pub fn build(text: &str, analysis: &Analysis, flag: &Flag) -> Query {
     if audience == Audience::Coder {
         // What the note documents first, so the coder sees the site the
         // change is about without opening the note.
-        let mut t = format!("Documented: {}. ", n.condition_phrase(flag));
+        let mut t = if n.affirmed(Category::Condition).next().is_some() {
+            format!("Documented: {}. ", n.condition_phrase(flag))
+        } else if n
+            .findings()
+            .iter()
+            .any(|f| f.category == Category::Condition)
+        {
+            // No affirmed mention: "Documented: osteomyelitis" would say
+            // the opposite of the flag; what the note says of it is named.
+            format!(
+                "Documented: no bone infection affirmed (mentioned: {}). ",
+                n.condition_phrase(flag)
+            )
+        } else {
+            "Documented: no bone infection. ".to_string()
+        };
         t.push_str(&flag.message);
         let instruction = field(id.as_str(), "instruction");
         if !instruction.is_empty() {

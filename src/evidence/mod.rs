@@ -8,10 +8,12 @@
 //! mention of that bone inherits it, an imaging finding or a defect belongs
 //! to the bone in its sentence, an organism to the specimen it grew from.
 
+mod codes;
 mod durations;
 mod map;
 pub(crate) mod structure;
 
+pub use codes::assigned_from_text;
 pub use map::{EvidenceMap, Finding};
 
 use crate::context::{self, Assertion, Trigger};
@@ -119,6 +121,32 @@ pub fn build(
         }
     }
 
+    // Codes written in the note, merged in text order.
+    let before = findings.len();
+    // As many as terms are kept: a note of nothing but codes stays bounded.
+    for (span, code) in codes::written(text).take(crate::MAX_TERMS) {
+        let Some(sentence) = segments.sentence_at(span.start) else {
+            continue;
+        };
+        if span.end > segments.sentences[sentence].span.end {
+            continue;
+        }
+        findings.push(Finding {
+            category: Category::Code,
+            value: Value::Code(code.into()),
+            span,
+            sentence: sentence as u32,
+            section: segments.section_kind(sentence),
+            assertion: Assertion::default(),
+            side: None,
+            side_from: None,
+            site: None,
+            specimen: None,
+        });
+    }
+    if findings.len() > before {
+        findings.sort_by_key(|f| f.span.start);
+    }
     assert_context(text, segments, &triggers, &mut findings);
     structure::apply(text, segments, &mut findings);
     link_sides(text, &mut findings);

@@ -72,6 +72,9 @@ keyed_enum! {
         Sense => "sense",
         /// duration.tsv: units of time, kept where a count makes a length.
         Duration => "duration",
+        /// An ICD-10-CM code written in the note: read by pattern
+        /// (src/evidence/codes.rs), not from a lexicon file.
+        Code => "code",
     }
 }
 
@@ -426,6 +429,7 @@ fn parse_value(category: Category, fields: &[&str]) -> Result<Value, String> {
         Category::Context => Value::Context(ContextRule::parse_fields(fields)?),
         Category::Section => Value::Section(one("section kind")?.parse()?),
         Category::Sense => Value::Sense(word(one("shorthand")?)?.to_ascii_lowercase().into()),
+        Category::Code => return Err("codes are read by pattern, not from a lexicon file".into()),
         Category::Duration => match one("week|month|year")? {
             unit @ ("week" | "month" | "year") => Value::Duration(unit.into()),
             other => return Err(format!("unit {other:?}: expected week, month or year")),
@@ -459,6 +463,8 @@ mod tests {
         for (name, category) in FILES {
             assert_eq!(*name, format!("{}.tsv", category.key()));
         }
+        // Codes written in a note are read by pattern, not from a file.
+        named.push(Category::Code);
         named.sort();
         assert_eq!(named, Category::ALL);
     }

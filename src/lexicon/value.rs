@@ -47,6 +47,9 @@ pub enum Value {
     /// duration.tsv: the unit (`week`, `month`, `year`) as read from the
     /// lexicon; in the evidence map, `long` (six weeks or more) or `short`.
     Duration(Box<str>),
+    /// A code written in the note (no lexicon file: read by pattern), dotted
+    /// and upper case.
+    Code(Box<str>),
     /// context.tsv
     Context(ContextRule),
     /// section.tsv

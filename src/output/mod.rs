@@ -498,7 +498,8 @@ fn value(out: &mut Vec<u8>, v: &Value) {
         | Value::Defect(s)
         | Value::Vague(s)
         | Value::Sense(s)
-        | Value::Duration(s) => string(out, s),
+        | Value::Duration(s)
+        | Value::Code(s) => string(out, s),
         // Never a finding (triggers are kept apart), but written faithfully.
         Value::Context(_) => {
             serde_json::to_writer(&mut *out, v).expect("serialising to memory cannot fail")

@@ -7,46 +7,7 @@
 
 use super::{flag, FlagId, Outcome, Role};
 use crate::icd::normalize_code;
-use regex::Regex;
-use std::sync::OnceLock;
-
-/// The code categories read as a claim from note text: those the rules
-/// reason about (and diabetes, often written beside them).
-pub const CLAIM_FAMILIES: &[&str] = &[
-    "M86", "M46", "M89", "M27", "B95", "B96", "B97", "D57", "A02", "A54", "B67", "H05", "H70",
-    "E10", "E11",
-];
-
-fn code_regex() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        // A literal prefix keeps the scan fast.
-        Regex::new(&format!(
-            r"\b(?:{})(?:\.?[0-9X][0-9A-Z]{{0,3}})?\b",
-            CLAIM_FAMILIES.join("|")
-        ))
-        .expect("valid code regex")
-    })
-}
-
-/// ICD-10-CM codes written in a note, normalised (dotted, upper case), in
-/// order of first appearance.
-pub fn assigned_from_text(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for m in code_regex().find_iter(text) {
-        let raw = m.as_str();
-        if raw.len() < 4 {
-            // A bare category ("M86") is not a code on a claim.
-            continue;
-        }
-        if let Some(code) = normalize_code(raw) {
-            if crate::icd::CodeTable::embedded().get(&code).is_some() && !out.contains(&code) {
-                out.push(code);
-            }
-        }
-    }
-    out
-}
+use crate::lexicon::{Category, Value};
 
 /// The claim families this audit flags on a note that documents no bone
 /// infection: an M86 code is then "not supported"; every other audit flag
@@ -105,7 +66,21 @@ fn compare_m86(assigned: &str, expected: &str) -> Compare {
 }
 
 pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome) {
-    let _ = facts;
+    // Where each claim code is written in the note, when it is: the
+    // flags about a code on the claim point at it.
+    let written = |codes: &[String]| -> Vec<u32> {
+        facts
+            .map
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.category == Category::Code
+                    && matches!(&f.value, Value::Code(c) if codes.iter().any(|x| **x == **c))
+            })
+            .map(|(i, _)| i as u32)
+            .collect()
+    };
     let claim: Vec<String> = assigned.iter().filter_map(|c| normalize_code(c)).collect();
     let expected_primary: Vec<&str> = out
         .codes
@@ -206,7 +181,10 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
                     ("supported", &expected_m86.join(", ")),
                 ],
             ),
-            evidence_of(&expected_m86),
+            evidence_of(&expected_m86)
+                .into_iter()
+                .chain(written(&unspecified))
+                .collect(),
         ));
     }
     if !unsupported.is_empty() {
@@ -224,7 +202,10 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
                     ("supported", &supported),
                 ],
             ),
-            evidence_of(&expected_primary),
+            evidence_of(&expected_primary)
+                .into_iter()
+                .chain(written(&unsupported))
+                .collect(),
         ));
     }
     for (id, message, evidence) in flags {
@@ -235,15 +216,6 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn codes_in_text_are_found_with_or_without_dot() {
-        let text = "Assessment: chronic osteomyelitis (M86.9); DM2 E11.610. Billed M86671 and B9562. Ref M86 category. XM86.1";
-        assert_eq!(
-            assigned_from_text(text),
-            ["M86.9", "E11.610", "M86.671", "B95.62"]
-        );
-    }
 
     #[test]
     fn comparisons() {

@@ -21,7 +21,7 @@ mod primary;
 mod sites;
 pub(crate) mod texts;
 
-pub use audit::{assigned_from_text, FLAGGED_WITHOUT_DIAGNOSIS};
+pub use audit::FLAGGED_WITHOUT_DIAGNOSIS;
 pub use flag::{Flag, FlagId, Outcome, Role, SuggestedCode};
 
 use crate::evidence::{EvidenceMap, Finding};
