@@ -46,13 +46,15 @@ pub(crate) fn read(text: &str, unit: Span, kind: &str) -> Option<(Span, bool)> {
     }
     // "3-month history", "6-week duration": full unit words only.
     let word = &text[unit.range()];
-    let full = ["week", "month", "year"]
-        .iter()
-        .any(|u| word.len() >= u.len() && word[..u.len()].eq_ignore_ascii_case(u));
+    let full = ["week", "month", "year"].iter().any(|u| {
+        word.get(..u.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(u))
+    });
     let after = text[unit.end..].strip_prefix([' ', '-'])?;
     let tail = ["history", "duration"].iter().find(|t| {
-        after.len() >= t.len()
-            && after[..t.len()].eq_ignore_ascii_case(t)
+        after
+            .get(..t.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(t))
             && !after[t.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
     })?;
     if !full || !starts_word(joined, count_at) {
