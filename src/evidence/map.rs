@@ -34,6 +34,28 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding as first read: affirmed, linked to nothing.
+    pub(crate) fn new(
+        category: Category,
+        value: Value,
+        span: Span,
+        sentence: u32,
+        section: SectionKind,
+    ) -> Finding {
+        Finding {
+            category,
+            value,
+            span,
+            sentence,
+            section,
+            assertion: Assertion::default(),
+            side: None,
+            side_from: None,
+            site: None,
+            specimen: None,
+        }
+    }
+
     /// The site group, for a site finding.
     pub fn site_group(&self) -> Option<SiteGroup> {
         match self.value {

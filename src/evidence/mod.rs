@@ -88,35 +88,26 @@ pub fn build(
                 Value::Duration(kind) => {
                     if let Some((span, long)) = durations::read(text, m.span, kind) {
                         if span.start >= sspan.start {
-                            findings.push(Finding {
-                                category: entry.category,
-                                value: Value::Duration(if long { "long" } else { "short" }.into()),
+                            let length = if long { "long" } else { "short" };
+                            findings.push(Finding::new(
+                                entry.category,
+                                Value::Duration(length.into()),
                                 span,
-                                sentence: sentence as u32,
+                                sentence as u32,
                                 section,
-                                assertion: Assertion::default(),
-                                side: None,
-                                side_from: None,
-                                site: None,
-                                specimen: None,
-                            });
+                            ));
                         }
                     }
                 }
                 // "CRP 40 mg/L", "on 2 L nasal cannula": a unit, not a side.
                 Value::Side(_) if is_unit_letter(text, m.span, &findings) => {}
-                value => findings.push(Finding {
-                    category: entry.category,
-                    value: value.clone(),
-                    span: m.span,
-                    sentence: sentence as u32,
+                value => findings.push(Finding::new(
+                    entry.category,
+                    value.clone(),
+                    m.span,
+                    sentence as u32,
                     section,
-                    assertion: Assertion::default(),
-                    side: None,
-                    side_from: None,
-                    site: None,
-                    specimen: None,
-                }),
+                )),
             }
         }
     }
@@ -131,18 +122,13 @@ pub fn build(
         if span.end > segments.sentences[sentence].span.end {
             continue;
         }
-        findings.push(Finding {
-            category: Category::Code,
-            value: Value::Code(code.into()),
+        findings.push(Finding::new(
+            Category::Code,
+            Value::Code(code.into()),
             span,
-            sentence: sentence as u32,
-            section: segments.section_kind(sentence),
-            assertion: Assertion::default(),
-            side: None,
-            side_from: None,
-            site: None,
-            specimen: None,
-        });
+            sentence as u32,
+            segments.section_kind(sentence),
+        ));
     }
     if findings.len() > before {
         findings.sort_by_key(|f| f.span.start);
