@@ -110,16 +110,7 @@ fn read_note(
     // know whether there was more.
     let want = (max as u64).saturating_add(4);
     r.take(want).read_to_end(&mut bytes)?;
-    let cut = super::floor_utf8_cut(&bytes, max);
-    let truncated = cut < bytes.len();
-    bytes.truncate(cut);
-    let (mut text, lossy) = super::decode_lossy(bytes);
-    let mut warnings: Vec<String> = lossy.into_iter().collect();
-    if truncated || text.len() > max {
-        text.truncate(super::floor_char_boundary(&text, max));
-        warnings.push(super::truncation_warning(size, text.len(), max));
-    }
-    Ok((text, warnings))
+    Ok(super::decode_capped(bytes.into(), max, size, false))
 }
 
 /// What a path is, when it is not a regular file.

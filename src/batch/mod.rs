@@ -134,9 +134,51 @@ pub fn truncate_note(text: &mut String, max: usize) -> Option<String> {
         return None;
     }
     let full = text.len() as u64;
-    text.truncate(floor_char_boundary(text, max));
+    let warning = cap_text(text, max, Some(full), true);
     text.shrink_to_fit();
-    Some(truncation_warning(Some(full), text.len(), max))
+    warning
+}
+
+/// Cuts decoded `text` to at most `max` bytes at a character boundary
+/// when it is longer or the reader already `cut` it, returning the
+/// truncation warning then (`full` is the note's whole size when known).
+pub(crate) fn cap_text(
+    text: &mut String,
+    max: usize,
+    full: Option<u64>,
+    cut: bool,
+) -> Option<String> {
+    if !cut && text.len() <= max {
+        return None;
+    }
+    text.truncate(floor_char_boundary(text, max));
+    Some(truncation_warning(full, text.len(), max))
+}
+
+/// A note's bytes as text of at most `max` bytes: cut at a character
+/// boundary, decoded lossily, with the warnings saying so (lossy decoding
+/// first, then truncation). `full` is the note's whole size when known;
+/// `cut` says the reader already left bytes out before these. Only the
+/// kept bytes are copied when `bytes` is borrowed.
+pub(crate) fn decode_capped(
+    bytes: std::borrow::Cow<'_, [u8]>,
+    max: usize,
+    full: Option<u64>,
+    cut: bool,
+) -> (String, Vec<String>) {
+    let at = floor_utf8_cut(&bytes, max);
+    let cut = cut || at < bytes.len();
+    let kept = match bytes {
+        std::borrow::Cow::Owned(mut b) => {
+            b.truncate(at);
+            b
+        }
+        std::borrow::Cow::Borrowed(b) => b[..at].to_vec(),
+    };
+    let (mut text, lossy) = decode_lossy(kept);
+    let mut warnings: Vec<String> = lossy.into_iter().collect();
+    warnings.extend(cap_text(&mut text, max, full, cut));
+    (text, warnings)
 }
 
 /// The warning for text that was not valid UTF-8; `at` is the offset of
@@ -593,6 +635,49 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_capped_keeps_short_valid_text_without_warnings() {
+        let (text, warnings) = decode_capped(b"abc".as_slice().into(), 10, Some(3), false);
+        assert_eq!(text, "abc");
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn decode_capped_cuts_at_a_character_boundary_and_says_so() {
+        // "é" is two bytes: a limit of 2 falls inside it.
+        let bytes = "aé b".as_bytes().to_vec();
+        let (text, warnings) = decode_capped(bytes.into(), 2, Some(5), false);
+        assert_eq!(text, "a");
+        assert_eq!(warnings, vec![truncation_warning(Some(5), 1, 2)]);
+        assert_eq!(
+            warnings[0],
+            "the note is 5 bytes, over the limit of 2 bytes (--max-note-bytes): only its first 1 bytes were analysed; spans refer to them"
+        );
+    }
+
+    #[test]
+    fn decode_capped_decodes_lossily_then_warns_in_order() {
+        let (text, warnings) = decode_capped(b"ab\xFFcdef".as_slice().into(), 4, None, false);
+        // The replacement character takes three bytes: "ab\u{FFFD}" is 5.
+        assert_eq!(text, "ab");
+        assert_eq!(
+            warnings,
+            vec![
+                lossy_warning(Some(2)),
+                "the note is longer, over the limit of 4 bytes (--max-note-bytes): only its first 2 bytes were analysed; spans refer to them"
+                    .to_string(),
+            ]
+        );
+        assert!(warnings[0].starts_with("not valid UTF-8 (first invalid byte at offset 2 "));
+    }
+
+    #[test]
+    fn decode_capped_warns_when_the_reader_cut_before() {
+        let (text, warnings) = decode_capped(b"abc".as_slice().into(), 10, Some(99), true);
+        assert_eq!(text, "abc");
+        assert_eq!(warnings, vec![truncation_warning(Some(99), 3, 10)]);
+    }
 
     #[test]
     fn chunks_are_bounded_by_bytes_and_records_and_order_holds() {
