@@ -13,7 +13,8 @@
 //! in [`super::jsonl`]; only as much base64 is decoded as the reader's byte
 //! limit keeps.
 
-use super::jsonl::{read_lines, repair};
+use super::json::repair;
+use super::jsonl::read_lines;
 use super::line::Cut;
 use super::{Item, Note, ReadError};
 use base64::Engine as _;

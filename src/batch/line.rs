@@ -14,6 +14,7 @@
 //! structure alone runs past it (no JSON object has that much outside its
 //! strings) is skipped to its end and reported as too long.
 
+pub use super::json::string_ordinal;
 use std::io::BufRead;
 
 /// How much of a line is kept.
@@ -364,29 +365,6 @@ fn read_line_with<R: BufRead + ?Sized>(
             return Ok(Some(line));
         }
     }
-}
-
-/// Which string of `line` starts at byte `at` (0 for the first; keys
-/// count), as [`Cut::ordinal`] counts them. `line` is JSON as parsed, or
-/// as repaired, which keeps every string and its order.
-pub fn string_ordinal(line: &[u8], at: usize) -> usize {
-    let mut n = 0;
-    let mut in_string = false;
-    let mut i = 0;
-    let end = at.min(line.len());
-    while i < end {
-        match (in_string, line[i]) {
-            (false, b'"') => {
-                in_string = true;
-                n += 1;
-            }
-            (true, b'\\') => i += 1,
-            (true, b'"') => in_string = false,
-            _ => {}
-        }
-        i += 1;
-    }
-    n
 }
 
 #[cfg(test)]

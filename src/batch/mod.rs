@@ -56,6 +56,7 @@ pub mod csv;
 pub mod dir;
 pub mod fhir;
 pub mod io;
+pub mod json;
 pub mod jsonl;
 pub mod line;
 pub mod source;
