@@ -667,6 +667,22 @@ fn columns(headers: &::csv::ByteRecord, fields: &Fields, overflow: Option<u64>) 
     }
 }
 
+/// The CSV reader: `.csv`.
+pub const READER: super::source::Reader = super::source::Reader {
+    format: super::source::InputFormat::Csv,
+    names: &["csv"],
+    extensions: &["csv"],
+    read: |reader, name, _, config| {
+        Box::new(read_with(
+            reader,
+            name,
+            config.fields.clone(),
+            config.max_note_bytes,
+        ))
+    },
+    tree: None,
+};
+
 /// Reads CSV records from `reader`, keeping whole notes; see [`read_with`].
 pub fn read<R: Read>(reader: R, name: String, fields: Fields) -> impl Iterator<Item = Item> {
     read_with(reader, name, fields, usize::MAX)

@@ -178,6 +178,26 @@ fn read_file(root: &Path, path: &Path, counter: &Arc<AtomicU64>, max: usize) -> 
     }
 }
 
+/// The plain-text reader: `.txt` (the file is one note), and a directory
+/// (every `.txt` file under it).
+pub const READER: super::source::Reader = super::source::Reader {
+    format: super::source::InputFormat::Text,
+    names: &["text", "txt", "dir"],
+    extensions: &["txt"],
+    read: |reader, name, path, config| {
+        Box::new(read_one(
+            reader,
+            name,
+            super::source::text_id(path),
+            config.max_note_bytes,
+        ))
+    },
+    tree: Some(|root, counter, config| {
+        let (items, size, files) = read(root, counter, config.max_note_bytes, config.follow)?;
+        Ok((Box::new(items) as super::source::Items, size, files))
+    }),
+};
+
 /// The `.txt` files under `root`, as items in path order, each note at
 /// most `max_note_bytes` bytes, their total size on disk, and the paths
 /// of the files to be read. With `follow`, symbolic links leading out of

@@ -53,6 +53,15 @@ struct Attachment<'a> {
 #[derive(Deserialize)]
 struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
 
+/// The FHIR reader: `.ndjson`.
+pub const READER: super::source::Reader = super::source::Reader {
+    format: super::source::InputFormat::Fhir,
+    names: &["fhir", "ndjson"],
+    extensions: &["ndjson"],
+    read: |reader, name, _, config| Box::new(read_with(reader, name, config.max_note_bytes)),
+    tree: None,
+};
+
 /// Reads FHIR NDJSON from `reader`, keeping whole notes; see [`read_with`].
 pub fn read<R: BufRead>(reader: R, name: String) -> impl Iterator<Item = Item> {
     read_with(reader, name, usize::MAX)

@@ -320,6 +320,22 @@ fn note(
     })
 }
 
+/// The JSONL reader: `.jsonl`, `.json`, and the default.
+pub const READER: super::source::Reader = super::source::Reader {
+    format: super::source::InputFormat::Jsonl,
+    names: &["jsonl", "json"],
+    extensions: &["jsonl", "json"],
+    read: |reader, name, _, config| {
+        Box::new(read_with(
+            reader,
+            name,
+            config.fields.clone(),
+            config.max_note_bytes,
+        ))
+    },
+    tree: None,
+};
+
 /// Reads JSON Lines from `reader`, keeping whole notes; see [`read_with`].
 pub fn read<R: BufRead>(reader: R, name: String, fields: Fields) -> impl Iterator<Item = Item> {
     read_with(reader, name, fields, usize::MAX)
