@@ -29,6 +29,25 @@
 //! read, and the results are written in input order, so memory depends on
 //! the chunk size, never on the input size.
 //!
+//! Shared by the readers: [`decode_capped`] (a note's bytes cut at
+//! `--max-note-bytes` on a character boundary, decoded lossily, with the
+//! warnings saying so), [`line`](mod@line) (bounded JSON line reading) and
+//! [`json`] (JSON text: unescaping, repairing, which string is where).
+//!
+//! To add an input format: write its module (say `xml.rs`, declared here
+//! with `pub mod xml;`) with a `pub const READER: source::Reader` giving
+//! its names, its extensions and a `read` function from a byte stream to
+//! [`Item`]s (using [`decode_capped`] for each note); add its
+//! [`source::InputFormat`] variant and the one line `xml::READER` in
+//! [`source::READERS`]. `--input-format`, the extension table and
+//! [`source::open`] then know it.
+//!
+//! To add an output format: write its [`write::Writer`] (a header, a
+//! result record, an error record) in its own file, add its [`Format`]
+//! variant, its name in [`Format::NAMES`] and `FromStr`, and the one line
+//! in [`Format::writer`] returning it; `--format` lists its names in
+//! `cli/scan.rs`.
+//!
 //! ## Resource usage
 //!
 //! Two chunks are alive at a time (the one analysed, the one read), each
@@ -62,6 +81,7 @@ pub mod line;
 pub mod source;
 pub mod table;
 pub mod unicode;
+pub mod write;
 
 use crate::output;
 use crate::rules::FlagId;
@@ -161,7 +181,7 @@ pub(crate) fn cap_text(
 /// first, then truncation). `full` is the note's whole size when known;
 /// `cut` says the reader already left bytes out before these. Only the
 /// kept bytes are copied when `bytes` is borrowed.
-pub(crate) fn decode_capped(
+pub fn decode_capped(
     bytes: std::borrow::Cow<'_, [u8]>,
     max: usize,
     full: Option<u64>,
@@ -280,6 +300,33 @@ pub enum Format {
     Jsonl,
     /// One CSV row a note (see [`table`]); the header is written first.
     Csv,
+}
+
+impl Format {
+    /// The names `--format` accepts, in the order of the variants.
+    pub const NAMES: [&'static str; 2] = ["jsonl", "csv"];
+
+    /// Its writer: the one line to add with a new format.
+    pub fn writer(self) -> &'static dyn write::Writer {
+        match self {
+            Format::Jsonl => &write::Jsonl,
+            Format::Csv => &table::Writer,
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "jsonl" => Ok(Format::Jsonl),
+            "csv" => Ok(Format::Csv),
+            _ => Err(format!(
+                "unknown output format {s:?}; expected one of {}",
+                Format::NAMES.join(", ")
+            )),
+        }
+    }
 }
 
 /// How [`run_with`] streams.
@@ -433,11 +480,9 @@ fn render_as(
     out: &mut Vec<u8>,
 ) -> Tally {
     let findings = options.findings;
+    let writer = format.writer();
     let error = |out: &mut Vec<u8>, id: Option<&str>, message: &str| {
-        match format {
-            Format::Jsonl => output::write_error(out, id, &item.location, message),
-            Format::Csv => table::write_error(out, id, &item.location, message),
-        }
+        writer.write_error(out, id, &item.location, message);
         Tally {
             error: true,
             ..Tally::default()
@@ -485,28 +530,7 @@ fn render_as(
                     .into()
             };
             let at = (!warnings.is_empty()).then_some(item.location.as_str());
-            match format {
-                Format::Jsonl => output::write_result_with(
-                    out, &note.id, at, &note.text, &analysis, &warnings, options,
-                ),
-                // n_findings counts the findings JSON would carry.
-                Format::Csv => {
-                    let n_findings = match findings {
-                        output::Findings::All => analysis.evidence.findings.len(),
-                        output::Findings::None => 0,
-                        output::Findings::Cited => {
-                            output::cited_with_queries(&note.text, &analysis)
-                                .0
-                                .evidence
-                                .findings
-                                .len()
-                        }
-                    };
-                    table::write_result_counting(
-                        out, &note.id, at, &note.text, &analysis, &warnings, n_findings,
-                    )
-                }
-            }
+            writer.write_result(out, &note.id, at, &note.text, &analysis, &warnings, options);
             Tally {
                 flags: analysis.flags.iter().map(|f| f.id).collect(),
                 codes: analysis.codes.into_iter().map(|c| c.code).collect(),
@@ -636,6 +660,20 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_formats_parse_by_name_and_only_csv_has_a_header() {
+        for name in Format::NAMES {
+            assert!(name.parse::<Format>().is_ok());
+        }
+        assert!("xml".parse::<Format>().is_err());
+        assert_eq!(Format::Jsonl.writer().header(true), "");
+        assert_eq!(
+            Format::Csv.writer().header(true),
+            format!("{}{}", table::BOM, table::HEADER)
+        );
+        assert_eq!(Format::Csv.writer().header(false), table::HEADER);
+    }
 
     #[test]
     fn decode_capped_keeps_short_valid_text_without_warnings() {

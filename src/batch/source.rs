@@ -254,4 +254,21 @@ mod tests {
         assert!("xml".parse::<InputFormat>().is_err());
         assert_eq!(text_id(Path::new("d/n1.txt.gz")), "n1.txt");
     }
+
+    #[test]
+    fn every_reader_is_found_by_its_names_and_extensions() {
+        assert_eq!(InputFormat::NAMES, ["jsonl", "csv", "text", "fhir"]);
+        for r in READERS {
+            assert_eq!(r.format.reader().names, r.names);
+            for name in r.names {
+                assert_eq!(name.parse::<InputFormat>(), Ok(r.format));
+            }
+            for ext in r.extensions {
+                assert_eq!(
+                    InputFormat::of_path(Path::new(&format!("n.{ext}.gz"))),
+                    r.format
+                );
+            }
+        }
+    }
 }
