@@ -14,7 +14,7 @@
 //! limit keeps.
 
 use super::json::repair;
-use super::jsonl::read_lines;
+use super::line::read_lines;
 use super::line::Cut;
 use super::{Item, Note, ReadError};
 use base64::Engine as _;
