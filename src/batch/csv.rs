@@ -667,6 +667,22 @@ fn columns(headers: &::csv::ByteRecord, fields: &Fields, overflow: Option<u64>) 
     }
 }
 
+/// The CSV reader: `.csv`.
+pub const READER: super::source::Reader = super::source::Reader {
+    format: super::source::InputFormat::Csv,
+    names: &["csv"],
+    extensions: &["csv"],
+    read: |reader, name, _, config| {
+        Box::new(read_with(
+            reader,
+            name,
+            config.fields.clone(),
+            config.max_note_bytes,
+        ))
+    },
+    tree: None,
+};
+
 /// Reads CSV records from `reader`, keeping whole notes; see [`read_with`].
 pub fn read<R: Read>(reader: R, name: String, fields: Fields) -> impl Iterator<Item = Item> {
     read_with(reader, name, fields, usize::MAX)
@@ -859,17 +875,10 @@ fn note(
         ));
     }
     // Only the kept part of a huge cell is copied.
-    let cut = super::floor_utf8_cut(text, max_note_bytes);
-    let (mut text, lossy) = super::decode_lossy(text[..cut].to_vec());
-    warnings.extend(lossy);
-    if cut < record[text_col].len() || text.len() > max_note_bytes || text_cut.is_some() {
-        text.truncate(super::floor_char_boundary(&text, max_note_bytes));
-        warnings.push(super::truncation_warning(
-            Some(text_cut.unwrap_or(record[text_col].len() as u64)),
-            text.len(),
-            max_note_bytes,
-        ));
-    }
+    let full = text_cut.unwrap_or(text.len() as u64);
+    let (text, caveats) =
+        super::decode_capped(text.into(), max_note_bytes, Some(full), text_cut.is_some());
+    warnings.extend(caveats);
     let assigned_codes = c
         .codes
         .and_then(|k| record.get(k))

@@ -110,16 +110,7 @@ fn read_note(
     // know whether there was more.
     let want = (max as u64).saturating_add(4);
     r.take(want).read_to_end(&mut bytes)?;
-    let cut = super::floor_utf8_cut(&bytes, max);
-    let truncated = cut < bytes.len();
-    bytes.truncate(cut);
-    let (mut text, lossy) = super::decode_lossy(bytes);
-    let mut warnings: Vec<String> = lossy.into_iter().collect();
-    if truncated || text.len() > max {
-        text.truncate(super::floor_char_boundary(&text, max));
-        warnings.push(super::truncation_warning(size, text.len(), max));
-    }
-    Ok((text, warnings))
+    Ok(super::decode_capped(bytes.into(), max, size, false))
 }
 
 /// What a path is, when it is not a regular file.
@@ -186,6 +177,26 @@ fn read_file(root: &Path, path: &Path, counter: &Arc<AtomicU64>, max: usize) -> 
         Err(e) => Item::error(location, Some(id), format!("read error: {e}")),
     }
 }
+
+/// The plain-text reader: `.txt` (the file is one note), and a directory
+/// (every `.txt` file under it).
+pub const READER: super::source::Reader = super::source::Reader {
+    format: super::source::InputFormat::Text,
+    names: &["text", "txt", "dir"],
+    extensions: &["txt"],
+    read: |reader, name, path, config| {
+        Box::new(read_one(
+            reader,
+            name,
+            super::source::text_id(path),
+            config.max_note_bytes,
+        ))
+    },
+    tree: Some(|root, counter, config| {
+        let (items, size, files) = read(root, counter, config.max_note_bytes, config.follow)?;
+        Ok((Box::new(items) as super::source::Items, size, files))
+    }),
+};
 
 /// The `.txt` files under `root`, as items in path order, each note at
 /// most `max_note_bytes` bytes, their total size on disk, and the paths

@@ -13,7 +13,8 @@
 //! in [`super::jsonl`]; only as much base64 is decoded as the reader's byte
 //! limit keeps.
 
-use super::jsonl::{read_lines, repair};
+use super::json::repair;
+use super::line::read_lines;
 use super::line::Cut;
 use super::{Item, Note, ReadError};
 use base64::Engine as _;
@@ -51,6 +52,15 @@ struct Attachment<'a> {
 /// A string that borrows from the line when it holds no escapes.
 #[derive(Deserialize)]
 struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// The FHIR reader: `.ndjson`.
+pub const READER: super::source::Reader = super::source::Reader {
+    format: super::source::InputFormat::Fhir,
+    names: &["fhir", "ndjson"],
+    extensions: &["ndjson"],
+    read: |reader, name, _, config| Box::new(read_with(reader, name, config.max_note_bytes)),
+    tree: None,
+};
 
 /// Reads FHIR NDJSON from `reader`, keeping whole notes; see [`read_with`].
 pub fn read<R: BufRead>(reader: R, name: String) -> impl Iterator<Item = Item> {

@@ -19,8 +19,10 @@
 //! keeping at most the reader's byte limit: a 200 MB note costs the line
 //! plus the kept text, not three copies.
 
-use super::line::{Cut, Limits};
-use super::{location, truncation_warning, Item, Note, ReadError};
+use super::json::repair;
+use super::json::{kind, raw_kind, unescape};
+use super::line::{read_lines, Cut};
+use super::{truncation_warning, Item, Note, ReadError};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -318,261 +320,21 @@ fn note(
     })
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// The kind of a raw JSON value, from its first character (it is valid).
-fn raw_kind(json: &str) -> &'static str {
-    match json.as_bytes().first() {
-        Some(b'n') => "null",
-        Some(b't' | b'f') => "a boolean",
-        Some(b'"') => "a string",
-        Some(b'[') => "an array",
-        Some(b'{') => "an object",
-        _ => "a number",
-    }
-}
-
-/// A JSON string's content, decoded.
-pub(crate) struct Unescaped {
-    /// The decoded text, at most the limit given.
-    pub text: String,
-    /// The length of the whole decoded text.
-    pub full_len: usize,
-    /// Unpaired surrogate escapes, decoded as U+FFFD.
-    pub lone_surrogates: usize,
-}
-
-/// Decodes the content of a JSON string (between its quotes, escapes as
-/// serde_json has validated them), keeping at most `max` bytes, cut at a
-/// character boundary. An unpaired surrogate escape becomes U+FFFD; a
-/// malformed escape (not possible after validation) is kept as written.
-pub(crate) fn unescape(s: &str, max: usize) -> Unescaped {
-    let b = s.as_bytes();
-    let mut out = Keep {
-        text: String::with_capacity(s.len().min(max)),
-        max,
-        full: 0,
-        cut: false,
-    };
-    let mut lone = 0;
-    let mut i = 0;
-    while i < b.len() {
-        let Some(p) = memchr::memchr(b'\\', &b[i..]) else {
-            out.push(&s[i..]);
-            break;
-        };
-        out.push(&s[i..i + p]);
-        i += p;
-        // b[i] is the backslash.
-        let simple = match b.get(i + 1) {
-            Some(b'"') => Some('"'),
-            Some(b'\\') => Some('\\'),
-            Some(b'/') => Some('/'),
-            Some(b'b') => Some('\u{8}'),
-            Some(b'f') => Some('\u{c}'),
-            Some(b'n') => Some('\n'),
-            Some(b'r') => Some('\r'),
-            Some(b't') => Some('\t'),
-            _ => None,
-        };
-        if let Some(c) = simple {
-            out.push(c.encode_utf8(&mut [0; 4]));
-            i += 2;
-            continue;
-        }
-        let Some(hi) = hex4(b, i) else {
-            // Not an escape serde_json would pass: keep the backslash.
-            out.push("\\");
-            i += 1;
-            continue;
-        };
-        i += 6;
-        let c = match hi {
-            0xD800..=0xDBFF => match hex4(b, i) {
-                Some(lo @ 0xDC00..=0xDFFF) => {
-                    i += 6;
-                    char::from_u32(0x10000 + ((hi as u32 - 0xD800) << 10) + (lo as u32 - 0xDC00))
-                }
-                _ => None,
-            },
-            _ => char::from_u32(hi as u32),
-        };
-        let c = c.unwrap_or_else(|| {
-            lone += 1;
-            '\u{fffd}'
-        });
-        out.push(c.encode_utf8(&mut [0; 4]));
-    }
-    Unescaped {
-        full_len: out.full,
-        text: out.text,
-        lone_surrogates: lone,
-    }
-}
-
-/// The value of `\uXXXX` at `b[i..]`, if that is what is there.
-fn hex4(b: &[u8], i: usize) -> Option<u16> {
-    if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
-        return None;
-    }
-    let digits = std::str::from_utf8(b.get(i + 2..i + 6)?).ok()?;
-    if !digits.bytes().all(|d| d.is_ascii_hexdigit()) {
-        return None;
-    }
-    u16::from_str_radix(digits, 16).ok()
-}
-
-/// Appends text up to a byte limit, counting what would have followed.
-struct Keep {
-    text: String,
-    max: usize,
-    full: usize,
-    cut: bool,
-}
-
-impl Keep {
-    fn push(&mut self, piece: &str) {
-        self.full += piece.len();
-        if self.cut {
-            return;
-        }
-        let room = self.max - self.text.len();
-        if piece.len() <= room {
-            self.text.push_str(piece);
-        } else {
-            self.text
-                .push_str(&piece[..super::floor_char_boundary(piece, room)]);
-            // Nothing after a cut, or a later short character could fit
-            // and the kept text would not be a prefix.
-            self.cut = true;
-        }
-    }
-}
-
-/// Repairs a line that is JSON but for its encoding: invalid UTF-8
-/// decoded lossily, then, inside strings, raw control characters escaped,
-/// invalid escapes kept as text, unpaired surrogate escapes replaced with
-/// `\ufffd`. Returns the repaired line and a warning per kind of repair,
-/// or None when there was nothing to repair.
-pub(crate) fn repair(line: &[u8]) -> Option<(Vec<u8>, Vec<String>)> {
-    let mut warnings = Vec::new();
-    let decoded: std::borrow::Cow<str> = match std::str::from_utf8(line) {
-        Ok(s) => s.into(),
-        Err(e) => {
-            warnings.push(super::lossy_warning(Some(e.valid_up_to())));
-            String::from_utf8_lossy(line)
-        }
-    };
-    let b = decoded.as_bytes();
-    let mut out = Vec::with_capacity(b.len() + 16);
-    let mut controls = 0usize;
-    let mut first_control = None;
-    let mut bad_escapes = 0usize;
-    let mut lone = 0usize;
-    let mut in_string = false;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if !in_string {
-            if c == b'"' {
-                in_string = true;
-            }
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        match c {
-            b'"' => {
-                in_string = false;
-                out.push(c);
-                i += 1;
-            }
-            b'\\' => match b.get(i + 1) {
-                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                    out.extend_from_slice(&b[i..i + 2]);
-                    i += 2;
-                }
-                Some(b'u') if hex4(b, i).is_some() => {
-                    let hi = hex4(b, i).unwrap_or(0);
-                    match hi {
-                        0xD800..=0xDBFF => {
-                            if let Some(0xDC00..=0xDFFF) = hex4(b, i + 6) {
-                                out.extend_from_slice(&b[i..i + 12]);
-                                i += 12;
-                            } else {
-                                out.extend_from_slice(b"\\ufffd");
-                                lone += 1;
-                                i += 6;
-                            }
-                        }
-                        0xDC00..=0xDFFF => {
-                            out.extend_from_slice(b"\\ufffd");
-                            lone += 1;
-                            i += 6;
-                        }
-                        _ => {
-                            out.extend_from_slice(&b[i..i + 6]);
-                            i += 6;
-                        }
-                    }
-                }
-                _ => {
-                    // `\x`, `\u12`, a backslash at the end: the backslash
-                    // was meant as a character.
-                    out.extend_from_slice(b"\\\\");
-                    bad_escapes += 1;
-                    i += 1;
-                }
-            },
-            0x00..=0x1F => {
-                if c == b'\n' && i + 1 == b.len() {
-                    // The line break that ends the line, not part of a string.
-                    out.push(c);
-                    i += 1;
-                    continue;
-                }
-                first_control.get_or_insert(i);
-                controls += 1;
-                out.extend_from_slice(format!("\\u{c:04x}").as_bytes());
-                i += 1;
-            }
-            _ => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    if controls > 0 {
-        warnings.push(format!(
-            "{controls} raw control character(s) inside JSON strings (the first at offset {} of the record) read as themselves",
-            first_control.unwrap_or(0)
-        ));
-    }
-    if bad_escapes > 0 {
-        warnings.push(format!(
-            "{bad_escapes} invalid backslash escape(s) inside JSON strings read as a backslash and the character after it"
-        ));
-    }
-    if lone > 0 {
-        warnings.push(format!(
-            "{lone} unpaired surrogate escape(s) read as U+FFFD"
-        ));
-    }
-    if warnings.is_empty() {
-        None
-    } else {
-        Some((out, warnings))
-    }
-}
+/// The JSONL reader: `.jsonl`, `.json`, and the default.
+pub const READER: super::source::Reader = super::source::Reader {
+    format: super::source::InputFormat::Jsonl,
+    names: &["jsonl", "json"],
+    extensions: &["jsonl", "json"],
+    read: |reader, name, _, config| {
+        Box::new(read_with(
+            reader,
+            name,
+            config.fields.clone(),
+            config.max_note_bytes,
+        ))
+    },
+    tree: None,
+};
 
 /// Reads JSON Lines from `reader`, keeping whole notes; see [`read_with`].
 pub fn read<R: BufRead>(reader: R, name: String, fields: Fields) -> impl Iterator<Item = Item> {
@@ -593,85 +355,6 @@ pub fn read_with<R: BufRead>(
 ) -> impl Iterator<Item = Item> {
     read_lines(reader, name, max_note_bytes, move |line, cuts| {
         parse_kept(line, cuts, &fields, max_note_bytes)
-    })
-}
-
-/// Lines longer than this give their buffer back once parsed, so one huge
-/// note does not keep its memory for the rest of the run.
-const KEEP_BUFFER: usize = 4 << 20;
-
-/// The line loop shared by the line-oriented readers (JSONL, FHIR NDJSON):
-/// each non-blank line, as [`super::line::read_line`] keeps it for notes
-/// of `max_note_bytes`, parsed by `parse`, located as `name:line (byte N)`.
-pub(crate) fn read_lines<R: BufRead>(
-    reader: R,
-    name: String,
-    max_note_bytes: usize,
-    mut parse: impl FnMut(&[u8], &[Cut]) -> Result<Note, ReadError>,
-) -> impl Iterator<Item = Item> {
-    let mut reader = reader;
-    let limits = Limits::for_notes(max_note_bytes);
-    let mut line_no = 0u64;
-    let mut offset = 0u64;
-    let mut done = false;
-    let mut buf = Vec::new();
-    std::iter::from_fn(move || loop {
-        if done {
-            return None;
-        }
-        if buf.capacity() > KEEP_BUFFER {
-            buf = Vec::new();
-        }
-        line_no += 1;
-        let start = offset;
-        let at = location(&name, line_no, start);
-        match super::line::read_line(&mut reader, &mut buf, limits) {
-            Ok(None) => return None,
-            Ok(Some(kept)) => {
-                offset += kept.read;
-                let mut line = &buf[..];
-                if start == 0 {
-                    if line.starts_with(&[0xFF, 0xFE]) || line.starts_with(&[0xFE, 0xFF]) {
-                        done = true;
-                        return Some(Item::error(
-                            at,
-                            None,
-                            "the input starts with a UTF-16 byte-order mark; docgap reads UTF-8 \
-                             (convert it, e.g. iconv -f UTF-16 -t UTF-8); nothing after it was read",
-                        ));
-                    }
-                    line = line.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(line);
-                }
-                if kept.overlong {
-                    return Some(Item::error(
-                        at,
-                        None,
-                        format!(
-                            "not read: a line of {} bytes whose JSON outside its strings runs past {} bytes, \
-                             more than any record holds (the limit follows --max-note-bytes)",
-                            kept.read, limits.line
-                        ),
-                    ));
-                }
-                if line.iter().all(|b| b.is_ascii_whitespace()) {
-                    continue;
-                }
-                return Some(Item {
-                    location: at,
-                    note: parse(line, &kept.cuts),
-                });
-            }
-            Err(e) => {
-                done = true;
-                return Some(Item {
-                    location: at,
-                    note: Err(ReadError {
-                        id: None,
-                        message: format!("read error: {e}"),
-                    }),
-                });
-            }
-        }
     })
 }
 

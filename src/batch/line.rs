@@ -13,7 +13,12 @@
 //! strings and structure, is bounded by [`Limits::line`]; a line whose
 //! structure alone runs past it (no JSON object has that much outside its
 //! strings) is skipped to its end and reported as too long.
+//!
+//! `read_lines` is the line loop the line readers share: blank lines
+//! skipped, a byte-order mark handled, each line located and parsed.
 
+pub use super::json::string_ordinal;
+use super::{location, Item, Note, ReadError};
 use std::io::BufRead;
 
 /// How much of a line is kept.
@@ -366,27 +371,83 @@ fn read_line_with<R: BufRead + ?Sized>(
     }
 }
 
-/// Which string of `line` starts at byte `at` (0 for the first; keys
-/// count), as [`Cut::ordinal`] counts them. `line` is JSON as parsed, or
-/// as repaired, which keeps every string and its order.
-pub fn string_ordinal(line: &[u8], at: usize) -> usize {
-    let mut n = 0;
-    let mut in_string = false;
-    let mut i = 0;
-    let end = at.min(line.len());
-    while i < end {
-        match (in_string, line[i]) {
-            (false, b'"') => {
-                in_string = true;
-                n += 1;
-            }
-            (true, b'\\') => i += 1,
-            (true, b'"') => in_string = false,
-            _ => {}
+/// Lines longer than this give their buffer back once parsed, so one huge
+/// note does not keep its memory for the rest of the run.
+const KEEP_BUFFER: usize = 4 << 20;
+
+/// The line loop shared by the line-oriented readers (JSONL, FHIR NDJSON):
+/// each non-blank line, as [`read_line`] keeps it for notes
+/// of `max_note_bytes`, parsed by `parse`, located as `name:line (byte N)`.
+pub(crate) fn read_lines<R: BufRead>(
+    reader: R,
+    name: String,
+    max_note_bytes: usize,
+    mut parse: impl FnMut(&[u8], &[Cut]) -> Result<Note, ReadError>,
+) -> impl Iterator<Item = Item> {
+    let mut reader = reader;
+    let limits = Limits::for_notes(max_note_bytes);
+    let mut line_no = 0u64;
+    let mut offset = 0u64;
+    let mut done = false;
+    let mut buf = Vec::new();
+    std::iter::from_fn(move || loop {
+        if done {
+            return None;
         }
-        i += 1;
-    }
-    n
+        if buf.capacity() > KEEP_BUFFER {
+            buf = Vec::new();
+        }
+        line_no += 1;
+        let start = offset;
+        let at = location(&name, line_no, start);
+        match read_line(&mut reader, &mut buf, limits) {
+            Ok(None) => return None,
+            Ok(Some(kept)) => {
+                offset += kept.read;
+                let mut line = &buf[..];
+                if start == 0 {
+                    if line.starts_with(&[0xFF, 0xFE]) || line.starts_with(&[0xFE, 0xFF]) {
+                        done = true;
+                        return Some(Item::error(
+                            at,
+                            None,
+                            "the input starts with a UTF-16 byte-order mark; docgap reads UTF-8 \
+                             (convert it, e.g. iconv -f UTF-16 -t UTF-8); nothing after it was read",
+                        ));
+                    }
+                    line = line.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(line);
+                }
+                if kept.overlong {
+                    return Some(Item::error(
+                        at,
+                        None,
+                        format!(
+                            "not read: a line of {} bytes whose JSON outside its strings runs past {} bytes, \
+                             more than any record holds (the limit follows --max-note-bytes)",
+                            kept.read, limits.line
+                        ),
+                    ));
+                }
+                if line.iter().all(|b| b.is_ascii_whitespace()) {
+                    continue;
+                }
+                return Some(Item {
+                    location: at,
+                    note: parse(line, &kept.cuts),
+                });
+            }
+            Err(e) => {
+                done = true;
+                return Some(Item {
+                    location: at,
+                    note: Err(ReadError {
+                        id: None,
+                        message: format!("read error: {e}"),
+                    }),
+                });
+            }
+        }
+    })
 }
 
 #[cfg(test)]

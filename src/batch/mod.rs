@@ -29,6 +29,25 @@
 //! read, and the results are written in input order, so memory depends on
 //! the chunk size, never on the input size.
 //!
+//! Shared by the readers: [`decode_capped`] (a note's bytes cut at
+//! `--max-note-bytes` on a character boundary, decoded lossily, with the
+//! warnings saying so), [`line`](mod@line) (bounded JSON line reading) and
+//! [`json`] (JSON text: unescaping, repairing, which string is where).
+//!
+//! To add an input format: write its module (say `xml.rs`, declared here
+//! with `pub mod xml;`) with a `pub const READER: source::Reader` giving
+//! its names, its extensions and a `read` function from a byte stream to
+//! [`Item`]s (using [`decode_capped`] for each note); add its
+//! [`source::InputFormat`] variant and the one line `xml::READER` in
+//! [`source::READERS`]. `--input-format`, the extension table and
+//! [`source::open`] then know it.
+//!
+//! To add an output format: write its [`write::Writer`] (a header, a
+//! result record, an error record) in its own file, add its [`Format`]
+//! variant, its name in [`Format::NAMES`] and `FromStr`, and the one line
+//! in [`Format::writer`] returning it; `--format` lists its names in
+//! `cli/scan.rs`.
+//!
 //! ## Resource usage
 //!
 //! Two chunks are alive at a time (the one analysed, the one read), each
@@ -56,11 +75,13 @@ pub mod csv;
 pub mod dir;
 pub mod fhir;
 pub mod io;
+pub mod json;
 pub mod jsonl;
 pub mod line;
 pub mod source;
 pub mod table;
 pub mod unicode;
+pub mod write;
 
 use crate::output;
 use crate::rules::FlagId;
@@ -134,9 +155,51 @@ pub fn truncate_note(text: &mut String, max: usize) -> Option<String> {
         return None;
     }
     let full = text.len() as u64;
-    text.truncate(floor_char_boundary(text, max));
+    let warning = cap_text(text, max, Some(full), true);
     text.shrink_to_fit();
-    Some(truncation_warning(Some(full), text.len(), max))
+    warning
+}
+
+/// Cuts decoded `text` to at most `max` bytes at a character boundary
+/// when it is longer or the reader already `cut` it, returning the
+/// truncation warning then (`full` is the note's whole size when known).
+pub(crate) fn cap_text(
+    text: &mut String,
+    max: usize,
+    full: Option<u64>,
+    cut: bool,
+) -> Option<String> {
+    if !cut && text.len() <= max {
+        return None;
+    }
+    text.truncate(floor_char_boundary(text, max));
+    Some(truncation_warning(full, text.len(), max))
+}
+
+/// A note's bytes as text of at most `max` bytes: cut at a character
+/// boundary, decoded lossily, with the warnings saying so (lossy decoding
+/// first, then truncation). `full` is the note's whole size when known;
+/// `cut` says the reader already left bytes out before these. Only the
+/// kept bytes are copied when `bytes` is borrowed.
+pub fn decode_capped(
+    bytes: std::borrow::Cow<'_, [u8]>,
+    max: usize,
+    full: Option<u64>,
+    cut: bool,
+) -> (String, Vec<String>) {
+    let at = floor_utf8_cut(&bytes, max);
+    let cut = cut || at < bytes.len();
+    let kept = match bytes {
+        std::borrow::Cow::Owned(mut b) => {
+            b.truncate(at);
+            b
+        }
+        std::borrow::Cow::Borrowed(b) => b[..at].to_vec(),
+    };
+    let (mut text, lossy) = decode_lossy(kept);
+    let mut warnings: Vec<String> = lossy.into_iter().collect();
+    warnings.extend(cap_text(&mut text, max, full, cut));
+    (text, warnings)
 }
 
 /// The warning for text that was not valid UTF-8; `at` is the offset of
@@ -237,6 +300,33 @@ pub enum Format {
     Jsonl,
     /// One CSV row a note (see [`table`]); the header is written first.
     Csv,
+}
+
+impl Format {
+    /// The names `--format` accepts, in the order of the variants.
+    pub const NAMES: [&'static str; 2] = ["jsonl", "csv"];
+
+    /// Its writer: the one line to add with a new format.
+    pub fn writer(self) -> &'static dyn write::Writer {
+        match self {
+            Format::Jsonl => &write::Jsonl,
+            Format::Csv => &table::Writer,
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "jsonl" => Ok(Format::Jsonl),
+            "csv" => Ok(Format::Csv),
+            _ => Err(format!(
+                "unknown output format {s:?}; expected one of {}",
+                Format::NAMES.join(", ")
+            )),
+        }
+    }
 }
 
 /// How [`run_with`] streams.
@@ -390,11 +480,9 @@ fn render_as(
     out: &mut Vec<u8>,
 ) -> Tally {
     let findings = options.findings;
+    let writer = format.writer();
     let error = |out: &mut Vec<u8>, id: Option<&str>, message: &str| {
-        match format {
-            Format::Jsonl => output::write_error(out, id, &item.location, message),
-            Format::Csv => table::write_error(out, id, &item.location, message),
-        }
+        writer.write_error(out, id, &item.location, message);
         Tally {
             error: true,
             ..Tally::default()
@@ -442,28 +530,7 @@ fn render_as(
                     .into()
             };
             let at = (!warnings.is_empty()).then_some(item.location.as_str());
-            match format {
-                Format::Jsonl => output::write_result_with(
-                    out, &note.id, at, &note.text, &analysis, &warnings, options,
-                ),
-                // n_findings counts the findings JSON would carry.
-                Format::Csv => {
-                    let n_findings = match findings {
-                        output::Findings::All => analysis.evidence.findings.len(),
-                        output::Findings::None => 0,
-                        output::Findings::Cited => {
-                            output::cited_with_queries(&note.text, &analysis)
-                                .0
-                                .evidence
-                                .findings
-                                .len()
-                        }
-                    };
-                    table::write_result_counting(
-                        out, &note.id, at, &note.text, &analysis, &warnings, n_findings,
-                    )
-                }
-            }
+            writer.write_result(out, &note.id, at, &note.text, &analysis, &warnings, options);
             Tally {
                 flags: analysis.flags.iter().map(|f| f.id).collect(),
                 codes: analysis.codes.into_iter().map(|c| c.code).collect(),
@@ -593,6 +660,63 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_formats_parse_by_name_and_only_csv_has_a_header() {
+        for name in Format::NAMES {
+            assert!(name.parse::<Format>().is_ok());
+        }
+        assert!("xml".parse::<Format>().is_err());
+        assert_eq!(Format::Jsonl.writer().header(true), "");
+        assert_eq!(
+            Format::Csv.writer().header(true),
+            format!("{}{}", table::BOM, table::HEADER)
+        );
+        assert_eq!(Format::Csv.writer().header(false), table::HEADER);
+    }
+
+    #[test]
+    fn decode_capped_keeps_short_valid_text_without_warnings() {
+        let (text, warnings) = decode_capped(b"abc".as_slice().into(), 10, Some(3), false);
+        assert_eq!(text, "abc");
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn decode_capped_cuts_at_a_character_boundary_and_says_so() {
+        // "é" is two bytes: a limit of 2 falls inside it.
+        let bytes = "aé b".as_bytes().to_vec();
+        let (text, warnings) = decode_capped(bytes.into(), 2, Some(5), false);
+        assert_eq!(text, "a");
+        assert_eq!(warnings, vec![truncation_warning(Some(5), 1, 2)]);
+        assert_eq!(
+            warnings[0],
+            "the note is 5 bytes, over the limit of 2 bytes (--max-note-bytes): only its first 1 bytes were analysed; spans refer to them"
+        );
+    }
+
+    #[test]
+    fn decode_capped_decodes_lossily_then_warns_in_order() {
+        let (text, warnings) = decode_capped(b"ab\xFFcdef".as_slice().into(), 4, None, false);
+        // The replacement character takes three bytes: "ab\u{FFFD}" is 5.
+        assert_eq!(text, "ab");
+        assert_eq!(
+            warnings,
+            vec![
+                lossy_warning(Some(2)),
+                "the note is longer, over the limit of 4 bytes (--max-note-bytes): only its first 2 bytes were analysed; spans refer to them"
+                    .to_string(),
+            ]
+        );
+        assert!(warnings[0].starts_with("not valid UTF-8 (first invalid byte at offset 2 "));
+    }
+
+    #[test]
+    fn decode_capped_warns_when_the_reader_cut_before() {
+        let (text, warnings) = decode_capped(b"abc".as_slice().into(), 10, Some(99), true);
+        assert_eq!(text, "abc");
+        assert_eq!(warnings, vec![truncation_warning(Some(99), 3, 10)]);
+    }
 
     #[test]
     fn chunks_are_bounded_by_bytes_and_records_and_order_holds() {

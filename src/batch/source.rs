@@ -45,44 +45,91 @@ pub enum InputFormat {
     Fhir,
 }
 
+/// An input's records, in order.
+pub type Items = Box<dyn Iterator<Item = Item> + Send>;
+
+/// A scanned tree's records, its size on disk and the files it reads.
+pub type Tree = (Items, u64, Vec<std::path::PathBuf>);
+
+/// How a format reads a stream: the stream, the name locations give, the
+/// path (`-`: standard input), the config.
+pub type ReadFn = fn(Box<dyn BufRead + Send>, String, &Path, &Config) -> Items;
+
+/// How a format reads a directory tree.
+pub type TreeFn = fn(&Path, Arc<AtomicU64>, &Config) -> std::io::Result<Tree>;
+
+/// One input format's reader: the names and extensions that choose it,
+/// and how it turns a byte stream into [`Items`]. Each format's module
+/// defines one as `READER`; [`READERS`] lists them.
+pub struct Reader {
+    /// The format it reads.
+    pub format: InputFormat,
+    /// The names `--input-format` accepts for it, the first the one
+    /// [`InputFormat::NAMES`] shows.
+    pub names: &'static [&'static str],
+    /// The file extensions (lower case, without `.gz`) that imply it.
+    pub extensions: &'static [&'static str],
+    /// Its records from a decompressed, UTF-8 stream.
+    pub read: ReadFn,
+    /// For the format a directory implies: its records from a tree.
+    pub tree: Option<TreeFn>,
+}
+
+/// Every input format's reader; the first is the default (standard
+/// input, an unknown extension).
+pub const READERS: &[Reader] = &[jsonl::READER, csv::READER, dir::READER, fhir::READER];
+
 impl InputFormat {
     /// The names accepted by `--input-format`.
-    pub const NAMES: [&'static str; 4] = ["jsonl", "csv", "text", "fhir"];
+    pub const NAMES: [&'static str; READERS.len()] = {
+        let mut names = [""; READERS.len()];
+        let mut i = 0;
+        while i < READERS.len() {
+            names[i] = READERS[i].names[0];
+            i += 1;
+        }
+        names
+    };
+
+    /// Its reader in [`READERS`].
+    pub fn reader(self) -> &'static Reader {
+        READERS
+            .iter()
+            .find(|r| r.format == self)
+            .expect("every input format has a reader")
+    }
 
     /// The format a path implies (see the module table).
     pub fn of_path(path: &Path) -> InputFormat {
         if path.is_dir() {
-            return InputFormat::Text;
+            if let Some(r) = READERS.iter().find(|r| r.tree.is_some()) {
+                return r.format;
+            }
         }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
-        match name.rsplit_once('.').map(|(_, ext)| ext) {
-            Some("csv") => InputFormat::Csv,
-            Some("ndjson") => InputFormat::Fhir,
-            Some("txt") => InputFormat::Text,
-            _ => InputFormat::Jsonl,
-        }
+        let ext = name.rsplit_once('.').map(|(_, ext)| ext);
+        READERS
+            .iter()
+            .find(|r| ext.is_some_and(|e| r.extensions.contains(&e)))
+            .unwrap_or(&READERS[0])
+            .format
     }
 }
 
 impl FromStr for InputFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "jsonl" | "json" => InputFormat::Jsonl,
-            "csv" => InputFormat::Csv,
-            "text" | "txt" | "dir" => InputFormat::Text,
-            "fhir" | "ndjson" => InputFormat::Fhir,
-            _ => {
-                return Err(format!(
-                    "unknown input format {s:?}; expected one of {}",
-                    InputFormat::NAMES.join(", ")
-                ))
-            }
-        })
+        match READERS.iter().find(|r| r.names.contains(&s)) {
+            Some(r) => Ok(r.format),
+            None => Err(format!(
+                "unknown input format {s:?}; expected one of {}",
+                InputFormat::NAMES.join(", ")
+            )),
+        }
     }
 }
 
@@ -129,15 +176,16 @@ pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::R
     let stdin = path.as_os_str() == "-";
     let format = config.format.unwrap_or_else(|| {
         if stdin {
-            InputFormat::Jsonl
+            READERS[0].format
         } else {
             InputFormat::of_path(path)
         }
     });
-    if format == InputFormat::Text && !stdin && path.is_dir() {
-        let (items, size, files) = dir::read(path, counter, config.max_note_bytes, config.follow)?;
+    let format = format.reader();
+    if let Some(tree) = format.tree.filter(|_| !stdin && path.is_dir()) {
+        let (items, size, files) = tree(path, counter, config)?;
         return Ok(Opened {
-            items: Box::new(items),
+            items,
             size: Some(size),
             files,
         });
@@ -164,14 +212,7 @@ pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::R
     };
     // UTF-16/32 with a byte-order mark is decoded to UTF-8.
     let reader: Box<dyn BufRead + Send> = Box::new(super::unicode::Unicode::new(reader));
-    let fields = config.fields.clone();
-    let max = config.max_note_bytes;
-    let items: Box<dyn Iterator<Item = Item> + Send> = match format {
-        InputFormat::Jsonl => Box::new(jsonl::read_with(reader, name, fields, max)),
-        InputFormat::Fhir => Box::new(fhir::read_with(reader, name, max)),
-        InputFormat::Csv => Box::new(csv::read_with(reader, name, fields, max)),
-        InputFormat::Text => Box::new(dir::read_one(reader, name, text_id(path), max)),
-    };
+    let items = (format.read)(reader, name, path, config);
     let files = if stdin {
         Vec::new()
     } else {
@@ -181,7 +222,7 @@ pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::R
 }
 
 /// The id of a single text note: its file name without `.gz`.
-fn text_id(path: &Path) -> String {
+pub(crate) fn text_id(path: &Path) -> String {
     if path.as_os_str() == "-" {
         return "<stdin>".to_string();
     }
@@ -212,5 +253,22 @@ mod tests {
         assert_eq!("fhir".parse::<InputFormat>(), Ok(InputFormat::Fhir));
         assert!("xml".parse::<InputFormat>().is_err());
         assert_eq!(text_id(Path::new("d/n1.txt.gz")), "n1.txt");
+    }
+
+    #[test]
+    fn every_reader_is_found_by_its_names_and_extensions() {
+        assert_eq!(InputFormat::NAMES, ["jsonl", "csv", "text", "fhir"]);
+        for r in READERS {
+            assert_eq!(r.format.reader().names, r.names);
+            for name in r.names {
+                assert_eq!(name.parse::<InputFormat>(), Ok(r.format));
+            }
+            for ext in r.extensions {
+                assert_eq!(
+                    InputFormat::of_path(Path::new(&format!("n.{ext}.gz"))),
+                    r.format
+                );
+            }
+        }
     }
 }

@@ -20,6 +20,40 @@
 
 use crate::analyzer::Analysis;
 
+/// The CSV writer of [`super::Format::Csv`].
+pub struct Writer;
+
+impl super::write::Writer for Writer {
+    fn header(&self, bom: bool) -> String {
+        let bom = if bom { BOM } else { "" };
+        format!("{bom}{HEADER}")
+    }
+
+    fn write_result(
+        &self,
+        out: &mut Vec<u8>,
+        id: &str,
+        at: Option<&str>,
+        text: &str,
+        analysis: &Analysis,
+        warnings: &[String],
+        options: crate::output::RecordOptions,
+    ) {
+        use crate::output::{cited_with_queries, Findings};
+        // n_findings counts the findings JSON would carry.
+        let n_findings = match options.findings {
+            Findings::All => analysis.evidence.findings.len(),
+            Findings::None => 0,
+            Findings::Cited => cited_with_queries(text, analysis).0.evidence.findings.len(),
+        };
+        write_result_counting(out, id, at, text, analysis, warnings, n_findings);
+    }
+
+    fn write_error(&self, out: &mut Vec<u8>, id: Option<&str>, location: &str, message: &str) {
+        write_error(out, id, location, message);
+    }
+}
+
 /// The header row, with its newline.
 pub const HEADER: &str = "id,codes,flags,n_codes,n_flags,n_findings,n_warnings,error,warnings,code_descriptions,queries,evidence\n";
 

@@ -4,7 +4,7 @@ use super::output::{self, Output};
 use super::EXIT_RECORD_ERRORS;
 use anyhow::Context;
 use docgap::batch::source::{self, Config, InputFormat};
-use docgap::batch::{self, jsonl, table, Format, Options, Totals};
+use docgap::batch::{self, jsonl, Format, Options, Totals};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -197,15 +197,11 @@ fn write(
     total_size: Option<u64>,
     read_bytes: &AtomicU64,
 ) -> anyhow::Result<Totals> {
-    let format = match args.format.as_str() {
-        "csv" => Format::Csv,
-        _ => Format::Jsonl,
-    };
-    if format == Format::Csv {
-        if args.bom {
-            out.write_all(table::BOM.as_bytes())?;
-        }
-        out.write_all(table::HEADER.as_bytes())?;
+    // Clap allows only the known names.
+    let format: Format = args.format.parse().unwrap_or_default();
+    let header = format.writer().header(args.bom);
+    if !header.is_empty() {
+        out.write_all(header.as_bytes())?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads(args.jobs))
