@@ -56,7 +56,7 @@
 //!   trees, gzip) and the parallel scan. Feature `tools`: [`tools`] (`eval`,
 //!   `negex_eval`, `synth`), `report` and the table generator. Feature `cli` (default):
 //!   the `docgap` binary. `--no-default-features` builds the library alone
-//!   on seven crates.
+//!   on seven direct dependencies.
 //!
 //! Inside, one module per stage: segment (sentences, sections) → lexicon
 //! (terms) → matcher (one Aho-Corasick pass) → context (negation, history,
