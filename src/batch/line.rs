@@ -455,10 +455,16 @@ mod tests {
     use super::*;
 
     fn lines(input: &[u8], limits: Limits) -> Vec<(Vec<u8>, Line)> {
+        lines_with(input, limits, true)
+    }
+
+    /// Each line as kept, with the fast path for short whole lines on or
+    /// off.
+    fn lines_with(input: &[u8], limits: Limits, fast: bool) -> Vec<(Vec<u8>, Line)> {
         let mut r = input;
         let mut buf = Vec::new();
         let mut out = Vec::new();
-        while let Some(l) = read_line(&mut r, &mut buf, limits).unwrap() {
+        while let Some(l) = read_line_with(&mut r, &mut buf, limits, fast).unwrap() {
             out.push((buf.clone(), l));
         }
         out
@@ -488,17 +494,6 @@ mod tests {
         }
     }
 
-    /// Each line read by the byte loop alone.
-    fn lines_slowly(input: &[u8], limits: Limits) -> Vec<(Vec<u8>, Line)> {
-        let mut r = input;
-        let mut buf = Vec::new();
-        let mut out = Vec::new();
-        while let Some(l) = read_line_with(&mut r, &mut buf, limits, false).unwrap() {
-            out.push((buf.clone(), l));
-        }
-        out
-    }
-
     proptest::proptest! {
         #[test]
         fn the_fast_path_keeps_what_the_byte_loop_keeps(
@@ -509,7 +504,7 @@ mod tests {
         ) {
             for limits in [Limits { string, line }, Limits::for_notes(string)] {
                 let fast = lines(&input, limits);
-                let slow = lines_slowly(&input, limits);
+                let slow = lines_with(&input, limits, false);
                 proptest::prop_assert_eq!(fast.len(), slow.len());
                 for (f, s) in fast.iter().zip(&slow) {
                     proptest::prop_assert_eq!(&f.0, &s.0);
