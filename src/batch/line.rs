@@ -60,6 +60,18 @@ pub struct Cut {
     pub decoded_len: u64,
 }
 
+impl Cut {
+    /// The cut of the last string opened (`strings` counts them), its
+    /// whole escaped and unescaped sizes.
+    fn of(strings: usize, raw: u64, decoded: u64) -> Cut {
+        Cut {
+            ordinal: strings - 1,
+            raw_len: raw,
+            decoded_len: decoded,
+        }
+    }
+}
+
 /// One line as kept.
 #[derive(Debug, Default)]
 pub struct Line {
@@ -155,11 +167,7 @@ fn read_line_with<R: BufRead + ?Sized>(
             if skipping {
                 // Cut off in the middle of a string: close nothing, so the
                 // line reads as cut short, as it is.
-                line.cuts.push(Cut {
-                    ordinal: strings - 1,
-                    raw_len: raw,
-                    decoded_len: decoded,
-                });
+                line.cuts.push(Cut::of(strings, raw, decoded));
             }
             return Ok(Some(line));
         }
@@ -243,11 +251,7 @@ fn read_line_with<R: BufRead + ?Sized>(
                     if b == b'"' {
                         state = State::Outside;
                         if skipping {
-                            line.cuts.push(Cut {
-                                ordinal: strings - 1,
-                                raw_len: raw,
-                                decoded_len: decoded,
-                            });
+                            line.cuts.push(Cut::of(strings, raw, decoded));
                         }
                         if !line.overlong {
                             buf.push(b);
@@ -258,11 +262,7 @@ fn read_line_with<R: BufRead + ?Sized>(
                         // A raw line break ends the line even inside a
                         // string: the record is cut there, as before.
                         if skipping {
-                            line.cuts.push(Cut {
-                                ordinal: strings - 1,
-                                raw_len: raw,
-                                decoded_len: decoded,
-                            });
+                            line.cuts.push(Cut::of(strings, raw, decoded));
                         }
                         if !line.overlong {
                             buf.push(b);

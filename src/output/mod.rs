@@ -215,16 +215,8 @@ pub fn write_result(
     analysis: &Analysis,
     warnings: &[String],
 ) {
-    let queries = queries_of(text, analysis);
-    write_record(
-        out,
-        (id, location, Offsets::Bytes),
-        text,
-        analysis,
-        warnings,
-        true,
-        &queries,
-    );
+    let all = RecordOptions::default().findings(Findings::All);
+    write_result_with(out, id, location, text, analysis, warnings, all);
 }
 
 /// [`write_result`] carrying the findings `options.findings` says (with
