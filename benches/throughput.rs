@@ -144,9 +144,17 @@ struct Tools<'a> {
     runs: usize,
 }
 
-/// `docgap scan` over JSONL bytes in memory, on `pool`.
+/// `docgap scan` over JSONL bytes in memory, on `pool`: as the command
+/// does, each text is screened as written and decoded only where it must
+/// be, on the workers.
 fn scan(tools: &Tools, pool: &rayon::ThreadPool, jsonl: &[u8], findings: Findings) -> Vec<u8> {
-    let items = jsonl::read(jsonl, "bench".into(), jsonl::Fields::default());
+    let items = jsonl::read_deferred(
+        jsonl,
+        "bench".into(),
+        jsonl::Fields::default(),
+        batch::DEFAULT_MAX_NOTE_BYTES,
+        true,
+    );
     let options = Options {
         findings,
         ..Options::default()
@@ -179,12 +187,7 @@ fn corpus(name: &str, tools: &Tools, records: Vec<Record>, floor: Floor) {
         .enumerate()
         .map(|(i, r)| Item {
             location: format!("bench:{}", i + 1),
-            note: Ok(Note {
-                id: r.id,
-                text: r.text,
-                assigned_codes: None,
-                warnings: Vec::new(),
-            }),
+            note: Ok(Note::new(r.id, r.text, None)),
         })
         .collect();
     fn text(i: &Item) -> &str {

@@ -130,6 +130,21 @@ impl Analyzer {
         &self.prefilter
     }
 
+    /// [`Analyzer::analyze_screened`]'s first tier for a note whose text is
+    /// still the content of a JSON string (`raw`: between the quotes,
+    /// escapes intact) and whose claim is `assigned`: `Some(n)` when the
+    /// note can yield no code or flag and has no claim code in its text,
+    /// so its result is the empty one with `assigned` as its claim, and its
+    /// text (`n` bytes once decoded) need not be decoded; None when it must
+    /// be decoded and analysed. Never None where `analyze_screened` would
+    /// run the pipeline on the decoded text (`tests/prefilter.rs`).
+    pub fn clears_json(&self, raw: &str, assigned: Option<&[String]>) -> Option<usize> {
+        if crate::prefilter::claim_may_yield(assigned) {
+            return None;
+        }
+        self.prefilter.clears_json(raw)
+    }
+
     /// The codes and flags of [`Analyzer::analyze_with_claim`], found
     /// faster: a note the first tier (`prefilter`) clears gets
     /// the empty result (no findings, no sentences; the claim kept) without

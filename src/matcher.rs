@@ -517,7 +517,7 @@ pub fn is_boundary(text: &str, start: usize, end: usize) -> bool {
     left_ok && right_ok
 }
 
-fn is_word_byte(b: u8) -> bool {
+pub(crate) fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
 }
 

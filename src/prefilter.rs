@@ -48,7 +48,7 @@
 //! in the README's performance section.
 
 use crate::lexicon::{Category, Lexicon};
-use crate::matcher::is_boundary;
+use crate::matcher::{is_boundary, is_word_byte};
 use aho_corasick::{packed, AhoCorasick, Input, MatchKind};
 use memchr::memmem;
 
@@ -66,6 +66,9 @@ const SHARED_PREFIX: usize = 5;
 thread_local! {
     /// The folded block, reused: no allocation and no zeroing per note.
     static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The escapes of a JSON string being screened, reused likewise.
+    static ESCAPES: std::cell::RefCell<Vec<(usize, usize)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The first tier of one lexicon; see the module docs.
@@ -82,6 +85,9 @@ pub struct Prefilter {
     anchors: Vec<Vec<(Anchor, usize)>>,
     /// The longest key: blocks overlap by about as much.
     longest: usize,
+    /// Every code family a claim is read from in a note's text
+    /// ([`crate::evidence::CLAIM_FAMILIES`]), as written (upper case).
+    claim_families: packed::Searcher,
 }
 
 /// The search for the long keys: the packed searcher itself (the
@@ -212,9 +218,15 @@ impl Prefilter {
             .filter(|k| k.len() < TEDDY_MIN)
             .map(|k| memmem::Finder::new(&k[..]).into_owned())
             .collect();
+        let claim_families = packed::Config::new()
+            .builder()
+            .extend(crate::evidence::CLAIM_FAMILIES)
+            .build()
+            .expect("a few short patterns fit the packed searcher");
         Prefilter {
             searcher,
             short,
+            claim_families,
             longest: keys.iter().map(|k| k.len()).max().unwrap_or(1),
             keys,
             anchors: by_key,
@@ -229,24 +241,68 @@ impl Prefilter {
     /// True when a note with this text and claim may yield a code or a
     /// flag (the full pipeline must run); false when it cannot.
     pub fn may_yield(&self, text: &str, assigned: Option<&[String]>) -> bool {
-        if let Some(codes) = assigned {
-            if codes.iter().any(|c| is_claim_family(c)) {
-                return true;
-            }
-        }
-        self.hits(text)
+        claim_may_yield(assigned) || self.hits(text)
     }
 
     /// True when some anchor occurs in `text` (the claim aside).
     pub fn hits(&self, text: &str) -> bool {
+        self.with_buffer(|p, buf| p.hits_in(text, buf, None))
+    }
+
+    fn with_buffer<T>(&self, f: impl FnOnce(&Prefilter, &mut Vec<u8>) -> T) -> T {
         FOLDED.with(|buf| match buf.try_borrow_mut() {
-            Ok(mut buf) => self.hits_in(text, &mut buf),
+            Ok(mut buf) => f(self, &mut buf),
             // Re-entered on this thread (a caller's callback): a fresh one.
-            Err(_) => self.hits_in(text, &mut Vec::new()),
+            Err(_) => f(self, &mut Vec::new()),
         })
     }
 
-    fn hits_in(&self, text: &str, buf: &mut Vec<u8>) -> bool {
+    /// For a note's text as a JSON string writes it (`raw`: the bytes
+    /// between the quotes, escapes intact): `Some(n)` when the decoded text
+    /// (`n` bytes) holds no anchor, so the note can yield no code or flag
+    /// and need not be decoded; `None` when it may (or the string cannot be
+    /// judged undecoded: an escape of an ASCII letter or digit, an unpaired
+    /// surrogate, a malformed escape). A cleared note also has no claim
+    /// code in its text: no code family is written in it at all.
+    ///
+    /// Said yes to where the decoded text has an anchor, never no: a
+    /// string without escapes is its own decoded text; otherwise each
+    /// escape folds to spaces, like the character it stands for (any
+    /// escape left is not a letter or digit), and a key hit is verified
+    /// by decoding forward from its first byte, which is no escape. Only
+    /// the left word boundary after an escape is taken on trust, which can
+    /// only say yes more often.
+    pub fn clears_json(&self, raw: &str) -> Option<usize> {
+        let bytes = raw.as_bytes();
+        if self.claim_families.find(bytes).is_some() {
+            return None;
+        }
+        let Some(first) = memchr::memchr(b'\\', bytes) else {
+            return (!self.hits(raw)).then_some(raw.len());
+        };
+        ESCAPES.with(|escapes| {
+            let mut escapes = escapes.try_borrow_mut().ok()?;
+            escapes.clear();
+            let mut decoded = raw.len();
+            let mut at = first;
+            loop {
+                let (len, out) = escape_at(bytes, at)?;
+                escapes.push((at, at + len));
+                decoded -= len - out;
+                match memchr::memchr(b'\\', &bytes[at + len..]) {
+                    Some(d) => at += len + d,
+                    None => break,
+                }
+            }
+            let hit = self.with_buffer(|p, buf| p.hits_in(raw, buf, Some(&escapes)));
+            (!hit).then_some(decoded)
+        })
+    }
+
+    /// Whether some anchor occurs in `text`; with `escapes` (the byte
+    /// ranges of every escape, in order), `text` is a JSON string's raw
+    /// content.
+    fn hits_in(&self, text: &str, buf: &mut Vec<u8>, escapes: Option<&[(usize, usize)]>) -> bool {
         let bytes = text.as_bytes();
         // Window index w is text index pos - 1 + w: the byte before the
         // block comes first (a space before the text), a space after the
@@ -262,6 +318,18 @@ impl Prefilter {
             for (d, &s) in buf[1..].iter_mut().zip(&bytes[pos..end]) {
                 *d = fold(s);
             }
+            if let Some(escapes) = escapes {
+                // Window index w is text index pos - 1 + w.
+                let from = pos.saturating_sub(1);
+                let first = escapes.partition_point(|&(_, e)| e <= from);
+                for &(s, e) in &escapes[first..] {
+                    if s >= end {
+                        break;
+                    }
+                    let (s, e) = (s.max(from), e.min(end));
+                    buf[s + 1 - pos..e + 1 - pos].fill(b' ');
+                }
+            }
             let mut len = 1 + end - pos;
             if last {
                 buf[len] = b' ';
@@ -274,7 +342,7 @@ impl Prefilter {
                 if !counts(w) {
                     break;
                 }
-                if self.verified(text, window, pos, w) {
+                if self.verified(text, window, pos, w, escapes.is_some()) {
                     return true;
                 }
                 at = w + 1;
@@ -284,7 +352,7 @@ impl Prefilter {
                     if !counts(w) {
                         break;
                     }
-                    if self.verified(text, window, pos, w) {
+                    if self.verified(text, window, pos, w, escapes.is_some()) {
                         return true;
                     }
                 }
@@ -299,7 +367,7 @@ impl Prefilter {
     /// Whether any anchor holds at window index `w` (`window` is the
     /// folded block of text starting at `pos`).
     #[cold]
-    fn verified(&self, text: &str, window: &[u8], pos: usize, w: usize) -> bool {
+    fn verified(&self, text: &str, window: &[u8], pos: usize, w: usize, raw: bool) -> bool {
         self.keys.iter().zip(&self.anchors).any(|(key, anchors)| {
             window[w..].starts_with(key)
                 && anchors.iter().any(|(a, skip)| {
@@ -310,9 +378,11 @@ impl Prefilter {
                     };
                     start < text.len()
                         && text.is_char_boundary(start)
-                        && match a {
-                            Anchor::Term(t) => term_at(text, start, t),
-                            Anchor::Family(f) => family_at(text, start, f),
+                        && match (a, raw) {
+                            (Anchor::Term(t), false) => term_at(text, start, t),
+                            (Anchor::Family(f), false) => family_at(text, start, f),
+                            (Anchor::Term(t), true) => raw_term_at(text, start, t),
+                            (Anchor::Family(f), true) => raw_family_at(text, start, f),
                         }
                 })
         })
@@ -366,6 +436,12 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     n
 }
 
+/// True when a claim (`assigned_codes`) holds a code of a family the audit
+/// flags even without a diagnosis, whatever the text.
+pub fn claim_may_yield(assigned: Option<&[String]>) -> bool {
+    assigned.is_some_and(|codes| codes.iter().any(|c| is_claim_family(c)))
+}
+
 /// True when `code`, normalised, is of a family the audit reads.
 fn is_claim_family(code: &str) -> bool {
     crate::icd::normalize_code(code).is_some_and(|n| {
@@ -414,6 +490,124 @@ fn family_at(text: &str, start: usize, family: &str) -> bool {
             let p = bytes[start - 1];
             !(p.is_ascii_alphanumeric() || p == b'_')
         })
+}
+
+/// The escape starting at `at` (a backslash) of a JSON string's raw bytes:
+/// its length and the length of what it decodes to, or None when the
+/// screen must not judge the string undecoded (an escape of an ASCII
+/// letter or digit, a surrogate escape, a malformed escape).
+fn escape_at(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    match *bytes.get(at + 1)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some((2, 1)),
+        b'u' => {
+            let c = char::from_u32(u32::from(hex4(bytes, at + 2)?))?;
+            (!c.is_ascii_alphanumeric()).then_some((6, c.len_utf8()))
+        }
+        _ => None,
+    }
+}
+
+/// The four hex digits at `at`, as a UTF-16 unit.
+fn hex4(bytes: &[u8], at: usize) -> Option<u16> {
+    let digits = std::str::from_utf8(bytes.get(at..at + 4)?).ok()?;
+    u16::from_str_radix(digits, 16).ok()
+}
+
+/// The character a JSON string's raw content holds at `p` (an escape or a
+/// character as written) and the bytes it takes; `p` is no byte inside an
+/// escape.
+fn raw_char(raw: &str, p: usize) -> Option<(char, usize)> {
+    let bytes = raw.as_bytes();
+    if *bytes.get(p)? != b'\\' {
+        let c = raw.get(p..)?.chars().next()?;
+        return Some((c, c.len_utf8()));
+    }
+    let c = match *bytes.get(p + 1)? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => {
+            // A surrogate never reaches here (`escape_at` refuses it); the
+            // replacement character stands for one all the same.
+            let c = char::from_u32(u32::from(hex4(bytes, p + 2)?)).unwrap_or('\u{fffd}');
+            return Some((c, 6));
+        }
+        _ => return None,
+    };
+    Some((c, 2))
+}
+
+/// True when a JSON string's content (escapes intact) decodes to nothing
+/// but whitespace.
+pub(crate) fn json_is_blank(raw: &str) -> bool {
+    let mut p = 0;
+    while p < raw.len() {
+        match raw_char(raw, p) {
+            Some((c, n)) if c.is_whitespace() => p += n,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// [`term_at`] on a JSON string's raw content, decoding as it goes from
+/// `start` (the first byte of a key hit, never inside an escape). The left
+/// boundary is taken on trust where an escape stands before `start`.
+fn raw_term_at(raw: &str, start: usize, term: &str) -> bool {
+    let bytes = raw.as_bytes();
+    if start > 0 && bytes[start - 1] >= 0x80 && is_word_byte(bytes[start]) {
+        let before = raw[..start].chars().next_back();
+        if before.is_some_and(char::is_alphanumeric) {
+            return false;
+        }
+    }
+    let t = term.as_bytes();
+    let (mut i, mut p) = (0, start);
+    while i < t.len() {
+        if t[i] == b' ' {
+            let mut run = 0;
+            while let Some((c, n)) = raw_char(raw, p) {
+                if c == '\n' || !c.is_whitespace() {
+                    break;
+                }
+                p += n;
+                run += 1;
+            }
+            if run == 0 {
+                return false;
+            }
+            i += 1;
+        } else {
+            let Some((c, n)) = raw_char(raw, p) else {
+                return false;
+            };
+            let mut buf = [0; 4];
+            let c = c.encode_utf8(&mut buf).as_bytes();
+            if !t[i..]
+                .get(..c.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(c))
+            {
+                return false;
+            }
+            i += c.len();
+            p += n;
+        }
+    }
+    !(t.last().is_some_and(|&b| is_word_byte(b))
+        && raw_char(raw, p).is_some_and(|(c, _)| c.is_alphanumeric()))
+}
+
+/// [`family_at`] on a JSON string's raw content: a letter or digit before
+/// `start` is an escape's last byte (a key hit starts after a folded
+/// space), so only an underscore can make it part of a word.
+fn raw_family_at(raw: &str, start: usize, family: &str) -> bool {
+    let bytes = raw.as_bytes();
+    bytes[start..].starts_with(family.as_bytes()) && (start == 0 || bytes[start - 1] != b'_')
 }
 
 #[cfg(test)]
@@ -496,5 +690,103 @@ mod tests {
         assert!(p.may_yield("nothing here", Some(&["M86.9".into()])));
         assert!(!p.may_yield("nothing here", Some(&["I10".into()])));
         assert!(!p.may_yield("nothing here", None));
+    }
+
+    /// `text` written as a JSON string's content, each character escaped
+    /// or not as `how` picks (0: as is where JSON allows, 1: `\uXXXX`,
+    /// 2: the short escape where one exists).
+    fn json_content(text: &str, how: &[u8]) -> String {
+        let mut out = String::new();
+        for (i, c) in text.chars().enumerate() {
+            let pick = how.get(i % how.len().max(1)).copied().unwrap_or(0) % 3;
+            let short = match c {
+                '"' => Some("\\\""),
+                '\\' => Some("\\\\"),
+                '/' => Some("\\/"),
+                '\n' => Some("\\n"),
+                '\t' => Some("\\t"),
+                '\r' => Some("\\r"),
+                '\u{8}' => Some("\\b"),
+                '\u{c}' => Some("\\f"),
+                _ => None,
+            };
+            let must = c == '"' || c == '\\' || (c as u32) < 0x20;
+            match (pick, short) {
+                (2, Some(e)) => out.push_str(e),
+                (1, _) => {
+                    let mut units = [0u16; 2];
+                    for u in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+                _ if must => out.push_str(&format!("\\u{:04x}", c as u32)),
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_json_string_is_cleared_only_when_its_decoded_text_is(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "osteomyelitis", "Osteo", "osteoporosis", "bone", "infection", "OM", "om",
+                    "M86.9", "E11.9", "e11", "XM86", "_M86", "\n", "\t", " ", "  ", "\u{a0}", "/",
+                    "\\", "\"", "caf\u{e9}", "\u{e9}", "\u{1f600}", "n", "u0041", ",", "-",
+                ]),
+                0..12,
+            ),
+            how in proptest::collection::vec(0u8..3, 1..8),
+        ) {
+            let p = Prefilter::new(&Lexicon::embedded());
+            let text: String = words.concat();
+            let raw = json_content(&text, &how);
+            let decoded: String = serde_json::from_str(&format!("\"{raw}\"")).unwrap();
+            proptest::prop_assert_eq!(&decoded, &text);
+            if let Some(n) = p.clears_json(&raw) {
+                proptest::prop_assert_eq!(n, text.len());
+                proptest::prop_assert!(!p.hits(&text), "{:?} cleared but hits", raw);
+                proptest::prop_assert!(crate::evidence::assigned_from_text(&text).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn json_strings_are_screened_without_decoding() {
+        let p = Prefilter::new(&Lexicon::embedded());
+        // (raw content, cleared?)
+        for (raw, cleared) in [
+            ("Pain in the knee.\\nNo fever.", true),
+            ("Hx:\\nosteomyelitis of the L foot", false),
+            ("x\\tosteomyelitis", false),
+            ("bone\\t \\u00a0infection", false),
+            ("bone\\ninfection", true),
+            ("caf\\u00e9 osteo\\u00e9", true),
+            ("Dx:\\nE11.9 and I10", false),
+            ("Dx: e11.9", true),
+            ("escaped letter \\u006fsteomyelitis", false),
+            ("a lone \\ud83d surrogate", false),
+            ("a pair \\ud83d\\ude00 osteo\\/x", false),
+            ("a pair \\ud83d\\ude00 and nothing", false),
+            ("bad \\q escape", false),
+            ("", true),
+        ] {
+            assert_eq!(p.clears_json(raw).is_some(), cleared, "{raw:?}");
+        }
+        assert_eq!(p.clears_json("a\\nb\\u00e9"), Some(5));
+        // Escapes and key hits across the edges of the folded blocks.
+        for shift in 0..24 {
+            let mut raw = "y".repeat(shift % 3) + &"x\\n".repeat((BLOCK - 30 + shift) / 3);
+            assert!(p.clears_json(&raw).is_some(), "shift {shift}");
+            raw.push_str("\\nosteomyelitis");
+            raw.push_str(&"\\ty".repeat(3000));
+            assert_eq!(p.clears_json(&raw), None, "shift {shift}");
+        }
+        assert!(
+            matches!(p.searcher, Long::Packed(_)),
+            "{} keys",
+            p.key_count()
+        );
     }
 }

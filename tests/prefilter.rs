@@ -279,3 +279,156 @@ fn anchors_follow_the_lexicon() {
         .may_yield("Assessment: chronic OM of the left tibia.", None));
     assert!(!shipped.prefilter().may_yield("Came from some room.", None));
 }
+
+/// `text` as a JSON string, written the way `ascii` exporters write it
+/// (every non-ASCII character and '/' escaped, as Python's `json.dumps`
+/// does by default and some PHP exporters do) or as serde_json does.
+fn json_string(text: &str, ascii: bool) -> String {
+    if !ascii {
+        return serde_json::to_string(text).unwrap();
+    }
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || !c.is_ascii() => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The records `docgap scan` writes for `jsonl`, with decoding deferred
+/// to the workers (and the screen run on each text as written) or not, and
+/// the notes the screen cleared without decoding.
+fn scan(
+    analyzer: &Analyzer,
+    jsonl: &[u8],
+    findings: docgap::Findings,
+    defer: bool,
+) -> (Vec<u8>, usize) {
+    use docgap::batch::{self, jsonl as reader};
+    let items: Vec<batch::Item> =
+        reader::read_deferred(jsonl, "t".into(), reader::Fields::default(), 1 << 26, defer)
+            .collect();
+    let cleared = items
+        .iter()
+        .filter_map(|i| i.note.as_ref().ok())
+        .filter(|n| {
+            n.json_escaped
+                && analyzer
+                    .clears_json(&n.text, n.assigned_codes.as_deref())
+                    .is_some()
+        })
+        .count();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let options = batch::Options {
+        findings,
+        ..batch::Options::default()
+    };
+    let mut out = Vec::new();
+    batch::run_with(
+        analyzer,
+        &pool,
+        items.into_iter(),
+        &options,
+        &mut out,
+        |_| {},
+    )
+    .unwrap();
+    (out, cleared)
+}
+
+#[test]
+fn screening_json_text_as_written_writes_the_same_records_as_decoding_every_note() {
+    let analyzer = Analyzer::new();
+    let mut sets: Vec<(String, Vec<Note>)> = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("corpora"))
+        .expect("corpora/")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    for shared in [
+        "../shared/gold/dev.jsonl",
+        "../shared/gold/dev2.jsonl",
+        "../shared/external/mtsamples/mtsamples.jsonl",
+    ] {
+        files.push(root().join(shared));
+    }
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        sets.push((name, read(file)));
+    }
+    for (seed, share) in [(5, Some(1)), (6, Some(20))] {
+        let notes = docgap::tools::synth::notes_with(300, seed, share)
+            .map(|s| Note {
+                id: s.id,
+                text: s.text,
+                assigned: None,
+            })
+            .collect();
+        sets.push((format!("synth seed {seed} share {share:?}"), notes));
+    }
+    let mut screened = 0;
+    for (name, notes) in &sets {
+        for ascii in [false, true] {
+            let mut jsonl = Vec::new();
+            for n in notes {
+                let codes = n
+                    .assigned
+                    .as_ref()
+                    .map(|a| {
+                        format!(
+                            ", \"assigned_codes\": {}",
+                            serde_json::to_string(a).unwrap()
+                        )
+                    })
+                    .unwrap_or_default();
+                jsonl.extend_from_slice(
+                    format!(
+                        "{{\"id\": {}, \"text\": {}{codes}}}\n",
+                        serde_json::to_string(&n.id).unwrap(),
+                        json_string(&n.text, ascii)
+                    )
+                    .as_bytes(),
+                );
+            }
+            for findings in [
+                docgap::Findings::Cited,
+                docgap::Findings::None,
+                docgap::Findings::All,
+            ] {
+                let (plain, none) = scan(&analyzer, &jsonl, findings, false);
+                let (fast, out_of) = scan(&analyzer, &jsonl, findings, true);
+                assert_eq!(none, 0);
+                assert!(
+                    plain == fast,
+                    "{name} (ascii {ascii}, {findings:?}): the screen changed the output"
+                );
+                if findings == docgap::Findings::Cited {
+                    println!(
+                        "{name} (ascii {ascii}): {out_of} of {} notes cleared undecoded",
+                        notes.len()
+                    );
+                    screened += out_of;
+                }
+            }
+        }
+    }
+    // Not vacuous: most MTSamples and synthetic notes are screened out.
+    assert!(screened > 1000, "{screened} notes screened out");
+}

@@ -895,6 +895,7 @@ fn note(
         text,
         assigned_codes,
         warnings,
+        json_escaped: false,
     })
 }
 

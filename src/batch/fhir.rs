@@ -265,6 +265,7 @@ fn resource_note(
         text,
         assigned_codes: None,
         warnings,
+        json_escaped: false,
     })
 }
 

@@ -140,7 +140,7 @@ pub fn parse_record(
     fields: &Fields,
     max_note_bytes: usize,
 ) -> Result<Note, ReadError> {
-    parse_kept(line, &[], fields, max_note_bytes)
+    parse_kept(line, &[], fields, max_note_bytes, false)
 }
 
 /// [`parse_record`] for a line the reader shortened: `cuts` says which of
@@ -150,10 +150,12 @@ pub(crate) fn parse_kept(
     cuts: &[Cut],
     fields: &Fields,
     max_note_bytes: usize,
+    defer: bool,
 ) -> Result<Note, ReadError> {
     let within = Within {
         cuts,
         max: max_note_bytes,
+        defer,
     };
     match parse_raw(line, fields) {
         Ok(raw) => note(raw, line, fields, within, Vec::new()),
@@ -183,6 +185,9 @@ pub(crate) fn parse_kept(
 struct Within<'c> {
     cuts: &'c [Cut],
     max: usize,
+    /// Leave a text as the JSON string wrote it where decoding it later
+    /// gives the same note ([`Note::json_escaped`]).
+    defer: bool,
 }
 
 impl Within<'_> {
@@ -251,8 +256,45 @@ fn note(
             })
         }
     };
+    let assigned_codes = match raw.codes {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) => {
+            let mut codes = Vec::with_capacity(a.len());
+            for v in a {
+                match v {
+                    Value::String(s) => codes.push(s),
+                    other => {
+                        return Err(ReadError {
+                            id: Some(id),
+                            message: format!(
+                                "assigned_codes must hold strings, found {}",
+                                kind(&other)
+                            ),
+                        })
+                    }
+                }
+            }
+            Some(codes)
+        }
+        Some(other) => {
+            return Err(ReadError {
+                id: Some(id),
+                message: format!("assigned_codes must be an array, found {}", kind(&other)),
+            })
+        }
+    };
     let text = match raw.text.map(RawValue::get) {
         Some(json) if json.starts_with('"') => {
+            let content = &json[1..json.len() - 1];
+            if within.defer && decodes_later(content, json, base, within) {
+                return Ok(Note {
+                    id,
+                    text: content.to_string(),
+                    assigned_codes,
+                    warnings,
+                    json_escaped: true,
+                });
+            }
             let u = unescape(&json[1..json.len() - 1], max_note_bytes);
             if u.lone_surrogates > 0 {
                 warnings.push(format!(
@@ -285,39 +327,28 @@ fn note(
             })
         }
     };
-    let assigned_codes = match raw.codes {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(a)) => {
-            let mut codes = Vec::with_capacity(a.len());
-            for v in a {
-                match v {
-                    Value::String(s) => codes.push(s),
-                    other => {
-                        return Err(ReadError {
-                            id: Some(id),
-                            message: format!(
-                                "assigned_codes must hold strings, found {}",
-                                kind(&other)
-                            ),
-                        })
-                    }
-                }
-            }
-            Some(codes)
-        }
-        Some(other) => {
-            return Err(ReadError {
-                id: Some(id),
-                message: format!("assigned_codes must be an array, found {}", kind(&other)),
-            })
-        }
-    };
     Ok(Note {
         id,
         text,
         assigned_codes,
         warnings,
+        json_escaped: false,
     })
+}
+
+/// True when the text `content` (the JSON string `json` without its
+/// quotes, borrowed from `base`) may be left undecoded: decoding it later
+/// ([`Note::decoded`]) gives the same text and no warning. Not so for a
+/// string the reader cut or the byte limit would cut, nor for one that
+/// may hold an unpaired surrogate escape (a `\u` before `d8`..`df`).
+fn decodes_later(content: &str, json: &str, base: &[u8], within: Within<'_>) -> bool {
+    content.len() <= within.max
+        && within.cut_of(json, base).is_none()
+        && !memchr::memmem::find_iter(content.as_bytes(), b"\\u").any(|at| {
+            let hex = &content.as_bytes()[at + 2..];
+            hex.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'd'))
+                && hex.get(1).is_some_and(|b| b"89abAB".contains(b))
+        })
 }
 
 /// The JSONL reader: `.jsonl`, `.json`, and the default.
@@ -326,11 +357,12 @@ pub const READER: super::source::Reader = super::source::Reader {
     names: &["jsonl", "json"],
     extensions: &["jsonl", "json"],
     read: |reader, name, _, config| {
-        Box::new(read_with(
+        Box::new(read_deferred(
             reader,
             name,
             config.fields.clone(),
             config.max_note_bytes,
+            config.defer_decoding,
         ))
     },
     tree: None,
@@ -353,8 +385,21 @@ pub fn read_with<R: BufRead>(
     fields: Fields,
     max_note_bytes: usize,
 ) -> impl Iterator<Item = Item> {
+    read_deferred(reader, name, fields, max_note_bytes, false)
+}
+
+/// [`read_with`]; with `defer`, each text that can be is left as the JSON
+/// string wrote it ([`Note::json_escaped`]), for [`super::run_with`] to
+/// screen and decode on its workers.
+pub fn read_deferred<R: BufRead>(
+    reader: R,
+    name: String,
+    fields: Fields,
+    max_note_bytes: usize,
+    defer: bool,
+) -> impl Iterator<Item = Item> {
     read_lines(reader, name, max_note_bytes, move |line, cuts| {
-        parse_kept(line, cuts, &fields, max_note_bytes)
+        parse_kept(line, cuts, &fields, max_note_bytes, defer)
     })
 }
 

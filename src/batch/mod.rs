@@ -239,6 +239,43 @@ pub struct Note {
     pub assigned_codes: Option<Vec<String>>,
     /// Caveats found while reading (lossy decoding, attachments not read).
     pub warnings: Vec<String>,
+    /// True when `text` is still the content of the JSON string the input
+    /// wrote (between the quotes, escapes intact): a reader told to defer
+    /// decoding ([`source::Config::defer_decoding`]) leaves it so, and
+    /// [`run_with`] screens it on its workers and decodes only a note that
+    /// can yield something ([`Analyzer::clears_json`]). See [`Note::decoded`].
+    pub json_escaped: bool,
+}
+
+impl Note {
+    /// A note as read, with no warnings.
+    pub fn new(id: String, text: String, assigned_codes: Option<Vec<String>>) -> Note {
+        Note {
+            id,
+            text,
+            assigned_codes,
+            warnings: Vec::new(),
+            json_escaped: false,
+        }
+    }
+
+    /// The note's text, decoded if the reader left it escaped.
+    pub fn decoded(&self) -> std::borrow::Cow<'_, str> {
+        if self.json_escaped {
+            json::unescape(&self.text, usize::MAX).text.into()
+        } else {
+            self.text.as_str().into()
+        }
+    }
+
+    /// True when the text is empty or only whitespace, decoded.
+    fn is_blank(&self) -> bool {
+        if self.json_escaped {
+            crate::prefilter::json_is_blank(&self.text)
+        } else {
+            self.text.chars().all(char::is_whitespace)
+        }
+    }
 }
 
 /// A record as read: a note, or why it could not be read.
@@ -365,6 +402,8 @@ impl Default for Options {
 /// What one note contributed to the totals.
 #[derive(Default)]
 struct Tally {
+    /// Bytes of note text (decoded).
+    bytes: usize,
     flags: Vec<FlagId>,
     codes: Vec<String>,
     error: bool,
@@ -431,7 +470,7 @@ impl Checks {
         if note.text.is_empty() {
             note.warnings
                 .push("the text is empty: nothing to analyse".to_string());
-        } else if note.text.chars().all(char::is_whitespace) {
+        } else if note.is_blank() {
             note.warnings
                 .push("the text is only whitespace: nothing to analyse".to_string());
         }
@@ -491,12 +530,27 @@ fn render_as(
     match &item.note {
         Ok(note) => {
             // A bug in the analysis must cost one record, not the run.
+            let claim = note.assigned_codes.as_deref();
+            // A text left as JSON is judged as written first: one that can
+            // yield nothing is never decoded (`analyze_screened` gives it
+            // the empty result and its claim).
+            let cleared = (note.json_escaped && findings != output::Findings::All)
+                .then(|| analyzer.clears_json(&note.text, claim))
+                .flatten();
+            let text = match cleared {
+                Some(_) => "".into(),
+                None => note.decoded(),
+            };
             let analysed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let claim = note.assigned_codes.as_deref();
-                if findings == output::Findings::All {
-                    analyzer.analyze_with_claim(&note.text, claim)
+                if cleared.is_some() {
+                    crate::Analysis {
+                        assigned_codes: note.assigned_codes.clone(),
+                        ..crate::Analysis::default()
+                    }
+                } else if findings == output::Findings::All {
+                    analyzer.analyze_with_claim(&text, claim)
                 } else {
-                    analyzer.analyze_screened(&note.text, claim)
+                    analyzer.analyze_screened(&text, claim)
                 }
             }));
             let mut analysis = match analysed {
@@ -511,7 +565,7 @@ fn render_as(
             };
             // What one record may hold: cut with a warning (see [`cap`]).
             let mut capped = Vec::new();
-            cap::cap(&mut analysis, &note.text, &mut capped);
+            cap::cap(&mut analysis, &text, &mut capped);
             if analysis.evidence.terms_cut {
                 capped.push(format!(
                     "the note holds more than {} terms: only the first {} were analysed",
@@ -530,8 +584,9 @@ fn render_as(
                     .into()
             };
             let at = (!warnings.is_empty()).then_some(item.location.as_str());
-            writer.write_result(out, &note.id, at, &note.text, &analysis, &warnings, options);
+            writer.write_result(out, &note.id, at, &text, &analysis, &warnings, options);
             Tally {
+                bytes: cleared.unwrap_or(text.len()),
                 flags: analysis.flags.iter().map(|f| f.id).collect(),
                 codes: analysis.codes.into_iter().map(|c| c.code).collect(),
                 error: false,
@@ -634,8 +689,8 @@ where
             totals.records += 1;
             if tally.error {
                 totals.errors += 1;
-            } else if let Ok(n) = &item.note {
-                totals.bytes += n.text.len() as u64;
+            } else if item.note.is_ok() {
+                totals.bytes += tally.bytes as u64;
                 totals.warned += u64::from(tally.warned);
             }
             for f in tally.flags {
@@ -733,6 +788,7 @@ mod tests {
                     text: "x".repeat(if i < 21 { 1 } else { 60 }),
                     assigned_codes: None,
                     warnings: Vec::new(),
+                    json_escaped: false,
                 }),
             })
             .collect();

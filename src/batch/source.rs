@@ -144,6 +144,11 @@ pub struct Config {
     pub max_note_bytes: usize,
     /// Read files that symbolic links in a scanned tree lead to outside it.
     pub follow: bool,
+    /// Leave note text as the input wrote it where a reader can (a JSONL
+    /// string: [`super::Note::json_escaped`]), so [`super::run_with`]
+    /// screens it and decodes only what it must, on its workers. Off by
+    /// default: every note arrives decoded.
+    pub defer_decoding: bool,
 }
 
 impl Default for Config {
@@ -153,6 +158,7 @@ impl Default for Config {
             fields: jsonl::Fields::default(),
             max_note_bytes: super::DEFAULT_MAX_NOTE_BYTES,
             follow: false,
+            defer_decoding: false,
         }
     }
 }

@@ -147,6 +147,8 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         },
         max_note_bytes: args.max_note_bytes,
         follow: args.follow,
+        // JSON text is decoded on the workers, and only where it must be.
+        defer_decoding: true,
     };
     // Every input is opened first, so a missing file fails before any output.
     let read_bytes = Arc::new(AtomicU64::new(0));
@@ -331,7 +333,13 @@ fn stream(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode> 
         text: args.text_field.clone(),
     };
     let stdin = std::io::BufReader::with_capacity(1 << 16, std::io::stdin().lock());
-    let items = jsonl::read_with(stdin, "<stdin>".to_string(), fields, args.max_note_bytes);
+    let items = jsonl::read_deferred(
+        stdin,
+        "<stdin>".to_string(),
+        fields,
+        args.max_note_bytes,
+        true,
+    );
     let options = docgap::RecordOptions::default()
         .findings(args.findings)
         .offsets(args.offsets);

@@ -13,7 +13,7 @@ mod durations;
 mod map;
 pub(crate) mod structure;
 
-pub use codes::assigned_from_text;
+pub use codes::{assigned_from_text, CLAIM_FAMILIES};
 pub use map::{EvidenceMap, Finding};
 
 use crate::context::{self, Assertion, Trigger};
