@@ -96,7 +96,7 @@ pub mod tools;
 
 pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, CodeSuggestion, MAX_TERMS};
 pub use context::Assertion;
-pub use evidence::{EvidenceMap, Finding};
+pub use evidence::{EvidenceMap, Finding, SentenceLayout};
 pub use output::record::{ErrorRecord, Line};
 pub use output::{Findings, Offsets, Record, RecordOptions};
 pub use queries::{Audience, Query};
