@@ -22,17 +22,13 @@ pub(super) fn is_causal_organism(facts: &Facts, f: &Finding) -> bool {
         return true;
     }
     // A result line: "Deep bone cultures (5/5): Pseudomonas aeruginosa".
-    let sentence = facts.sentences[f.sentence as usize];
-    if facts.text[sentence.start..f.span.start].contains(':') {
+    let layout = facts.layout(f.sentence);
+    if layout.colon.is_some_and(|c| c < f.span.start) {
         return true;
     }
     // The next item of a list on the same line: "Bone culture: MRSA;
     // Enterococcus faecalis, light growth."
-    let previous_on_line = (f.sentence as usize)
-        .checked_sub(1)
-        .map(|p| facts.sentences[p])
-        .filter(|p| !facts.text[p.end..sentence.start].contains('\n'))
-        .map(|_| f.sentence - 1);
+    let previous_on_line = layout.same_line_as_previous.then(|| f.sentence - 1);
     let s = &facts.by_sentence;
     let here_or_before = |set: &FxHashSet<u32>| {
         set.contains(&f.sentence) || previous_on_line.is_some_and(|p| set.contains(&p))
@@ -62,11 +58,7 @@ pub(super) fn organism_codes(facts: &Facts, out: &mut Outcome, at_sites: &FxHash
             continue;
         }
         if let Value::Organism(code) = &f.value {
-            found.push((
-                code.to_string(),
-                i,
-                codes::names_susceptibility(&facts.text[f.span.range()]),
-            ));
+            found.push((code.to_string(), i, f.names_susceptibility));
         }
     }
     // A superficial swab is not a bone culture: where bone grew organisms,

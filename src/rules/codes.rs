@@ -179,13 +179,6 @@ pub fn merge_vertebral_regions<'a>(
     }
 }
 
-/// True when an S. aureus term states the susceptibility (MSSA), so it
-/// stands beside an MRSA mention instead of being read as the same isolate.
-pub fn names_susceptibility(surface: &str) -> bool {
-    let s = surface.to_ascii_lowercase();
-    s.contains("mssa") || s.contains("suscept") || s.contains("sensitiv")
-}
-
 /// Organism codes to emit, with their evidence: a species code makes the
 /// genus-only code of the same family redundant (B95.8 beside B95.61/.62/.7,
 /// B95.5 beside B95.0-B95.4), and a resistant S. aureus makes a plain

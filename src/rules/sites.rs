@@ -118,51 +118,22 @@ pub(super) fn listed_item_heads(facts: &Facts, headers: &BTreeSet<u32>) -> BTree
         .filter(|(_, f)| !is_region(f))
         .map(|(_, f)| f.sentence)
         .collect();
-    let text = facts.text;
-    let starts_line = |at: usize| text[..at].trim_end_matches([' ', '\t']).ends_with('\n');
     let mut heads = BTreeSet::new();
     for &h in headers {
-        let header = facts.sentences[h as usize];
-        if named.contains(&h) || !text[header.range()].trim_end().ends_with(':') {
+        if named.contains(&h) || !facts.layout(h).ends_with_colon {
             continue;
         }
-        for (i, s) in facts.sentences.iter().enumerate().skip(h as usize + 1) {
-            if !starts_line(s.start) {
+        for (i, s) in facts.map.layout.iter().enumerate().skip(h as usize + 1) {
+            if !s.starts_line {
                 continue;
             }
-            if !is_list_item(&text[s.range()]) {
+            if !s.list_item {
                 break;
             }
             heads.insert(i as u32);
         }
     }
     heads
-}
-
-/// True when `line` starts with a list marker: "(1)", "1.", "1)", "(a)",
-/// "a)", "-", "*" or "•", then a space.
-pub(super) fn is_list_item(line: &str) -> bool {
-    let rest = if let Some(r) = line.strip_prefix(['-', '*', '•', '–']) {
-        r
-    } else {
-        let inner = line.strip_prefix('(').unwrap_or(line);
-        let n = inner
-            .bytes()
-            .take_while(u8::is_ascii_digit)
-            .count()
-            .max(usize::from(
-                inner.starts_with(|c: char| c.is_ascii_lowercase())
-                    && inner[1..].starts_with([')', '.']),
-            ));
-        if n == 0 || n > 2 {
-            return false;
-        }
-        match inner[n..].strip_prefix([')', '.']) {
-            Some(r) => r,
-            None => return false,
-        }
-    };
-    rest.starts_with([' ', '\t'])
 }
 
 /// Sites named in the sentence of a bone specimen that grew an organism or
@@ -200,36 +171,4 @@ pub(super) fn site_sentences(facts: &Facts, sites: &[SiteUse]) -> FxHashSet<u32>
         })
         .map(|(_, s)| s.sentence)
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_list_item;
-
-    #[test]
-    fn list_markers_are_told_from_prose() {
-        for item in [
-            "(1) L distal radius",
-            "2. right tibia",
-            "3) femur",
-            "(a) tibia",
-            "b) fibula",
-            "- left tibia",
-            "* femur",
-            "• calcaneus",
-        ] {
-            assert!(is_list_item(item), "{item}");
-        }
-        for prose in [
-            "# Acute osteomyelitis",
-            "2026 visit",
-            "Both acute",
-            "(see below)",
-            "a patient",
-            "-left",
-            "100. x",
-        ] {
-            assert!(!is_list_item(prose), "{prose}");
-        }
-    }
 }
