@@ -17,6 +17,8 @@ mod audit;
 mod codes;
 mod facts;
 mod flag;
+#[cfg(test)]
+mod hand;
 mod primary;
 mod sites;
 pub(crate) mod texts;

@@ -172,3 +172,87 @@ pub(super) fn site_sentences(facts: &Facts, sites: &[SiteUse]) -> FxHashSet<u32>
         .map(|(_, s)| s.sentence)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::hand::{Hand, HEADER, ITEM, LINE, SAME_LINE};
+    use super::*;
+
+    use SectionKind::Assessment;
+    use SiteGroup::{AnkleFoot, RadiusUlna, TibiaFibula};
+
+    /// Each case builds a map whose condition sentences are the headers;
+    /// the sentences expected to head listed items.
+    type Case = (&'static str, fn(&mut Hand), &'static [u32]);
+
+    #[test]
+    fn items_listed_under_a_diagnosis_are_found() {
+        let cases: &[Case] = &[
+            ("Acute osteomyelitis, 2 sites:\n(1) L radius\n(2) R tibia\nPlan: IV abx", |m| {
+                m.sentence(Assessment, HEADER);
+                m.condition();
+                m.sentence(Assessment, ITEM);
+                m.site(RadiusUlna, "radius", Some(Side::Left));
+                m.sentence(Assessment, ITEM);
+                m.site(TibiaFibula, "tibia", Some(Side::Right));
+                m.sentence(Assessment, LINE);
+            }, &[1, 2]),
+            ("Osteomyelitis of the left tibia:\n- MRI: marrow edema (a bone in the header)", |m| {
+                m.sentence(Assessment, HEADER);
+                m.condition();
+                m.site(TibiaFibula, "tibia", Some(Side::Left));
+                m.sentence(Assessment, ITEM);
+            }, &[]),
+            ("Osteomyelitis of the foot:\n- 2nd toe (a region in the header names no bone)", |m| {
+                m.sentence(Assessment, HEADER);
+                m.condition();
+                m.site(AnkleFoot, "region_foot", None);
+                m.sentence(Assessment, ITEM);
+            }, &[1]),
+            ("Acute osteomyelitis\n(1) L radius (no colon: no list)", |m| {
+                m.sentence(Assessment, LINE);
+                m.condition();
+                m.sentence(Assessment, ITEM);
+            }, &[]),
+            ("Osteomyelitis of:\n(1) L radius; ulna\n(2) R tibia (a piece split at ';' continues)", |m| {
+                m.sentence(Assessment, HEADER);
+                m.condition();
+                m.sentence(Assessment, ITEM);
+                m.sentence(Assessment, SAME_LINE);
+                m.sentence(Assessment, ITEM);
+            }, &[1, 3]),
+            ("Osteomyelitis of:\n(1) L radius\n# Diabetes\n(2) R tibia (an unmarked line ends it)", |m| {
+                m.sentence(Assessment, HEADER);
+                m.condition();
+                m.sentence(Assessment, ITEM);
+                m.sentence(Assessment, LINE);
+                m.sentence(Assessment, ITEM);
+            }, &[1]),
+        ];
+        for (note, build, heads) in cases {
+            let mut m = Hand::default();
+            build(&mut m);
+            let got = m.check(|facts| listed_item_heads(facts, &facts.condition_sentences()));
+            let want: BTreeSet<u32> = heads.iter().copied().collect();
+            assert_eq!(got, want, "{note}");
+        }
+    }
+
+    /// The listed items' bones are the infection's sites: two of them make
+    /// a multiple-site code.
+    #[test]
+    fn listed_bones_are_the_sites() {
+        let mut m = Hand::default();
+        m.sentence(Assessment, HEADER);
+        m.condition();
+        m.add(Category::Acuity, Value::Acuity(Acuity::Acute));
+        m.sentence(Assessment, ITEM);
+        m.site(RadiusUlna, "radius", Some(Side::Left));
+        m.sentence(Assessment, ITEM);
+        m.site(TibiaFibula, "tibia", Some(Side::Right));
+        let groups: Vec<SiteGroup> =
+            m.check(|facts| infection_sites(facts).iter().map(|s| s.group).collect());
+        assert_eq!(groups, [RadiusUlna, TibiaFibula]);
+        assert!(m.codes().contains(&"M86.19".to_string()), "{:?}", m.codes());
+    }
+}
