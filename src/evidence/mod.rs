@@ -7,6 +7,9 @@
 //! belongs to the bone next to it ("left distal femur"), a later bare
 //! mention of that bone inherits it, an imaging finding or a defect belongs
 //! to the bone in its sentence, an organism to the specimen it grew from.
+//! What the rules need of the page itself is made here too: each sentence's
+//! layout ([`SentenceLayout`]: line start, list marker, colon) and whether
+//! an organism's term states its susceptibility.
 
 mod codes;
 mod durations;
