@@ -28,7 +28,10 @@ pub(super) fn is_causal_organism(facts: &Facts, f: &Finding) -> bool {
     }
     // The next item of a list on the same line: "Bone culture: MRSA;
     // Enterococcus faecalis, light growth."
-    let previous_on_line = layout.same_line_as_previous.then(|| f.sentence - 1);
+    let previous_on_line = f
+        .sentence
+        .checked_sub(1)
+        .filter(|_| layout.same_line_as_previous);
     let s = &facts.by_sentence;
     let here_or_before = |set: &FxHashSet<u32>| {
         set.contains(&f.sentence) || previous_on_line.is_some_and(|p| set.contains(&p))
