@@ -14,7 +14,7 @@
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use docgap::internals::Matcher;
 use docgap::internals::{apply_rules, build_evidence};
-use docgap::{Analyzer, Span};
+use docgap::Analyzer;
 
 /// Synthetic notes with osteomyelitis, closest to each size.
 fn notes() -> Vec<(&'static str, String)> {
@@ -59,7 +59,6 @@ fn stages(c: &mut Criterion) {
             .map(|m| (m, analyzer.matcher().entries_of(m.pattern)))
             .collect();
         let map = build_evidence(text, analyzer.lexicon(), &matches, &segments);
-        let sentences: Vec<Span> = segments.sentences.iter().map(|s| s.span).collect();
 
         let mut g = c.benchmark_group(format!("stages/{size}"));
         g.sample_size(20);
@@ -78,7 +77,7 @@ fn stages(c: &mut Criterion) {
             b.iter(|| build_evidence(black_box(text), analyzer.lexicon(), &matches, &segments))
         });
         g.bench_function(BenchmarkId::new("rules", text.len()), |b| {
-            b.iter(|| apply_rules(black_box(text), &sentences, &map, None))
+            b.iter(|| apply_rules(black_box(&map), None))
         });
         g.bench_function(BenchmarkId::new("analyze", text.len()), |b| {
             b.iter(|| analyzer.analyze(black_box(text)))

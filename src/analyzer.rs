@@ -188,7 +188,7 @@ impl Analyzer {
             }
         };
         let sentences: Vec<Span> = segments.sentences.iter().map(|s| s.span).collect();
-        let outcome = rules::apply(text, &sentences, &map, claim);
+        let outcome = rules::apply(&map, claim);
         let table = CodeTable::embedded();
         let codes = outcome
             .codes

@@ -96,7 +96,7 @@ pub mod tools;
 
 pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, CodeSuggestion, MAX_TERMS};
 pub use context::Assertion;
-pub use evidence::{EvidenceMap, Finding};
+pub use evidence::{EvidenceMap, Finding, SentenceLayout};
 pub use output::record::{ErrorRecord, Line};
 pub use output::{Findings, Offsets, Record, RecordOptions};
 pub use queries::{Audience, Query};
@@ -111,6 +111,7 @@ pub mod internals {
     pub use crate::evidence::build as build_evidence;
     pub use crate::matcher::{Matcher, TermMatch};
     pub use crate::prefilter::Prefilter;
-    pub use crate::rules::apply as apply_rules;
     pub use crate::segment::{Segmenter, Segments};
+
+    pub use crate::rules::apply as apply_rules;
 }

@@ -31,6 +31,11 @@ pub struct Finding {
     pub site: Option<u32>,
     /// For an organism or culture result: the specimen it came from.
     pub specimen: Option<u32>,
+    /// For an organism: its term states a susceptibility ("MSSA",
+    /// "methicillin-sensitive S. aureus"), so it is not a plain "S. aureus"
+    /// that a resistant strain in the same note makes redundant. Read from
+    /// the lexicon row it matched.
+    pub names_susceptibility: bool,
 }
 
 impl Finding {
@@ -53,6 +58,7 @@ impl Finding {
             side_from: None,
             site: None,
             specimen: None,
+            names_susceptibility: false,
         }
     }
 
@@ -78,8 +84,34 @@ impl Finding {
 pub struct EvidenceMap {
     /// The findings.
     pub findings: Vec<Finding>,
+    /// How each sentence sits on the page, one row per sentence (indexed
+    /// like [`Finding::sentence`]).
+    pub layout: Vec<SentenceLayout>,
     /// True when the note held more terms than one analysis keeps
     /// ([`crate::MAX_TERMS`]): only the first were read, and the
     /// batch says so in a warning.
     pub terms_cut: bool,
+}
+
+/// How one sentence sits on the page: the layout facts the rules ask about
+/// (made by the evidence stage, `evidence/layout.rs`, so the rules never
+/// read the text).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SentenceLayout {
+    /// It opens its line: only spaces or tabs since the last line break
+    /// (the note's first line, with no break before it, does not count).
+    pub starts_line: bool,
+    /// It opens with a list marker and a blank: "(1) ", "2. ", "a) ",
+    /// "- ", "* ", "• ".
+    pub list_item: bool,
+    /// Its last non-blank character is a colon ("Chronic osteomyelitis
+    /// of:", "2 sites:").
+    pub ends_with_colon: bool,
+    /// No line break between the previous sentence's end and its start
+    /// ("Bone culture: MRSA; Enterococcus faecalis"). False for the first.
+    pub same_line_as_previous: bool,
+    /// Byte offset of its first colon, where a label ends ("Deep bone
+    /// cultures (5/5): Pseudomonas aeruginosa"): a finding after it is on a
+    /// result line.
+    pub colon: Option<usize>,
 }

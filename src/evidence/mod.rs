@@ -7,14 +7,18 @@
 //! belongs to the bone next to it ("left distal femur"), a later bare
 //! mention of that bone inherits it, an imaging finding or a defect belongs
 //! to the bone in its sentence, an organism to the specimen it grew from.
+//! What the rules need of the page itself is made here too: each sentence's
+//! layout ([`SentenceLayout`]: line start, list marker, colon) and whether
+//! an organism's term states its susceptibility.
 
 mod codes;
 mod durations;
+mod layout;
 mod map;
 pub(crate) mod structure;
 
 pub use codes::{assigned_from_text, CLAIM_FAMILIES};
-pub use map::{EvidenceMap, Finding};
+pub use map::{EvidenceMap, Finding, SentenceLayout};
 
 use crate::context::{self, Assertion, Trigger};
 use crate::lexicon::{Category, Lexicon, SectionKind, Side, SiteGroup, SpecimenKind, Value};
@@ -101,13 +105,19 @@ pub fn build(
                 }
                 // "CRP 40 mg/L", "on 2 L nasal cannula": a unit, not a side.
                 Value::Side(_) if is_unit_letter(text, m.span, &findings) => {}
-                value => findings.push(Finding::new(
-                    entry.category,
-                    value.clone(),
-                    m.span,
-                    sentence as u32,
-                    section,
-                )),
+                value => {
+                    let mut f = Finding::new(
+                        entry.category,
+                        value.clone(),
+                        m.span,
+                        sentence as u32,
+                        section,
+                    );
+                    if let Value::Organism(_) = value {
+                        f.names_susceptibility = names_susceptibility(&entry.term);
+                    }
+                    findings.push(f);
+                }
             }
         }
     }
@@ -142,8 +152,22 @@ pub fn build(
     link_specimens(text, &mut findings);
     EvidenceMap {
         findings,
+        layout: layout::of(text, segments),
         terms_cut: false,
     }
+}
+
+/// True when an organism's term states a susceptibility: "MSSA",
+/// "methicillin-susceptible", "methicillin-sensitive". The term is the
+/// lexicon row's (`organism.tsv`); the words the note wrote differ from it
+/// only in letter case and blanks, so this reads the same of either.
+fn names_susceptibility(term: &str) -> bool {
+    let has = |word: &str| {
+        term.as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    has("mssa") || has("suscept") || has("sensitiv")
 }
 
 /// How far around a finding triggers are looked for. Scopes are limited in

@@ -183,6 +183,7 @@ fn cited_keeping(analysis: &Analysis, extra: &[u32]) -> (Analysis, Vec<u32>) {
             .collect(),
         evidence: crate::evidence::EvidenceMap {
             findings: kept,
+            layout: analysis.evidence.layout.clone(),
             terms_cut: analysis.evidence.terms_cut,
         },
         sentences: analysis.sentences.clone(),

@@ -22,17 +22,16 @@ pub(super) fn is_causal_organism(facts: &Facts, f: &Finding) -> bool {
         return true;
     }
     // A result line: "Deep bone cultures (5/5): Pseudomonas aeruginosa".
-    let sentence = facts.sentences[f.sentence as usize];
-    if facts.text[sentence.start..f.span.start].contains(':') {
+    let layout = facts.layout(f.sentence);
+    if layout.colon.is_some_and(|c| c < f.span.start) {
         return true;
     }
     // The next item of a list on the same line: "Bone culture: MRSA;
     // Enterococcus faecalis, light growth."
-    let previous_on_line = (f.sentence as usize)
+    let previous_on_line = f
+        .sentence
         .checked_sub(1)
-        .map(|p| facts.sentences[p])
-        .filter(|p| !facts.text[p.end..sentence.start].contains('\n'))
-        .map(|_| f.sentence - 1);
+        .filter(|_| layout.same_line_as_previous);
     let s = &facts.by_sentence;
     let here_or_before = |set: &FxHashSet<u32>| {
         set.contains(&f.sentence) || previous_on_line.is_some_and(|p| set.contains(&p))
@@ -62,11 +61,7 @@ pub(super) fn organism_codes(facts: &Facts, out: &mut Outcome, at_sites: &FxHash
             continue;
         }
         if let Value::Organism(code) = &f.value {
-            found.push((
-                code.to_string(),
-                i,
-                codes::names_susceptibility(&facts.text[f.span.range()]),
-            ));
+            found.push((code.to_string(), i, f.names_susceptibility));
         }
     }
     // A superficial swab is not a bone culture: where bone grew organisms,
@@ -197,5 +192,176 @@ pub(super) fn sickle_codes(facts: &Facts, out: &mut Outcome) {
             Role::Additional,
             vec![i],
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::hand::{Hand, LINE, SAME_LINE};
+    use super::*;
+
+    use SectionKind::{History, Labs, Microbiology, PastHistory};
+    use SpecimenKind::{Bone, Remote, Screen};
+
+    /// Each case builds a map and returns the organism asked about.
+    type Case = (&'static str, fn(&mut Hand) -> u32, bool);
+
+    #[test]
+    fn causal_organisms_are_told_from_other_mentions() {
+        let cases: &[Case] = &[
+            (
+                "Given the MRSA information leaflet.",
+                |m| {
+                    m.sentence(History, LINE);
+                    m.organism("B95.62", None)
+                },
+                false,
+            ),
+            (
+                "Microbiology: MRSA (the section reports results)",
+                |m| {
+                    m.sentence(Microbiology, LINE);
+                    m.organism("B95.62", None)
+                },
+                true,
+            ),
+            (
+                "Bone biopsy grew MRSA (linked to a bone specimen)",
+                |m| {
+                    m.sentence(History, LINE);
+                    let s = m.specimen(Bone);
+                    m.organism("B95.62", Some(s))
+                },
+                true,
+            ),
+            (
+                "Cultures (5/5): Pseudomonas aeruginosa (a result line)",
+                |m| {
+                    m.sentence(History, LINE);
+                    m.label();
+                    m.organism("B96.5", None)
+                },
+                true,
+            ),
+            (
+                "MRSA: leaflet given (the colon comes after it)",
+                |m| {
+                    m.sentence(History, LINE);
+                    let o = m.organism("B95.62", None);
+                    m.label();
+                    o
+                },
+                false,
+            ),
+            (
+                "Bone culture: MRSA; Enterococcus faecalis (same line)",
+                |m| {
+                    m.sentence(History, LINE);
+                    let s = m.specimen(Bone);
+                    m.label();
+                    m.organism("B95.62", Some(s));
+                    m.sentence(History, SAME_LINE);
+                    m.organism("B95.2", None)
+                },
+                true,
+            ),
+            (
+                "Bone culture: MRSA.\nEnterococcus faecalis (next line)",
+                |m| {
+                    m.sentence(History, LINE);
+                    let s = m.specimen(Bone);
+                    m.label();
+                    m.organism("B95.62", Some(s));
+                    m.sentence(History, LINE);
+                    m.organism("B95.2", None)
+                },
+                false,
+            ),
+            (
+                "Culture positive; E. coli (positive culture on the line)",
+                |m| {
+                    m.sentence(History, LINE);
+                    m.add(
+                        Category::CultureResult,
+                        Value::CultureResult(CultureResult::Positive),
+                    );
+                    m.sentence(History, SAME_LINE);
+                    m.organism("B96.20", None)
+                },
+                true,
+            ),
+            (
+                "Microbiology: MRSA nares screen positive",
+                |m| {
+                    m.sentence(Microbiology, LINE);
+                    let o = m.organism("B95.62", None);
+                    let s = m.specimen(Screen);
+                    m.get(o).specimen = Some(s);
+                    o
+                },
+                false,
+            ),
+            (
+                "Labs: urine culture: E. coli (a remote specimen)",
+                |m| {
+                    m.sentence(Labs, LINE);
+                    let s = m.specimen(Remote);
+                    m.label();
+                    m.organism("B96.20", Some(s))
+                },
+                false,
+            ),
+            (
+                "PMH: MSSA bacteremia 2019.",
+                |m| {
+                    m.sentence(PastHistory, LINE);
+                    m.organism("B95.61", None)
+                },
+                false,
+            ),
+            (
+                "PMH: osteomyelitis of the tibia due to MSSA",
+                |m| {
+                    m.sentence(PastHistory, LINE);
+                    m.condition();
+                    m.organism("B95.61", None)
+                },
+                true,
+            ),
+            (
+                "Osteomyelitis due to MRSA (named with the infection)",
+                |m| {
+                    m.sentence(History, LINE);
+                    m.condition();
+                    m.organism("B95.62", None)
+                },
+                true,
+            ),
+        ];
+        for (note, build, causal) in cases {
+            let mut m = Hand::default();
+            let o = build(&mut m);
+            let got = m.check(|facts| is_causal_organism(facts, facts.f(o)));
+            assert_eq!(got, *causal, "{note}");
+        }
+    }
+
+    /// A resistant S. aureus makes a plain "S. aureus" redundant, not a
+    /// stated MSSA: the susceptibility is a fact of the organism finding.
+    #[test]
+    fn a_stated_susceptibility_keeps_mssa_beside_mrsa() {
+        for (susceptible, codes) in [(false, vec!["B95.62"]), (true, vec!["B95.61", "B95.62"])] {
+            let mut m = Hand::default();
+            m.sentence(SectionKind::Assessment, LINE);
+            m.condition();
+            m.sentence(Microbiology, LINE);
+            m.organism("B95.62", None);
+            let aureus = m.organism("B95.61", None);
+            m.get(aureus).names_susceptibility = susceptible;
+            let mut out = Outcome::default();
+            m.check(|facts| organism_codes(facts, &mut out, &FxHashSet::default()));
+            let got: Vec<&str> = out.codes.iter().map(|c| c.code.as_str()).collect();
+            assert_eq!(got, codes, "susceptibility stated: {susceptible}");
+        }
     }
 }

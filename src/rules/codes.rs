@@ -179,13 +179,6 @@ pub fn merge_vertebral_regions<'a>(
     }
 }
 
-/// True when an S. aureus term states the susceptibility (MSSA), so it
-/// stands beside an MRSA mention instead of being read as the same isolate.
-pub fn names_susceptibility(surface: &str) -> bool {
-    let s = surface.to_ascii_lowercase();
-    s.contains("mssa") || s.contains("suscept") || s.contains("sensitiv")
-}
-
 /// Organism codes to emit, with their evidence: a species code makes the
 /// genus-only code of the same family redundant (B95.8 beside B95.61/.62/.7,
 /// B95.5 beside B95.0-B95.4), and a resistant S. aureus makes a plain
@@ -358,5 +351,58 @@ mod tests {
             excluded_site_code(SiteGroup::Petrous, Some(Side::Left), Some(Acuity::Chronic)),
             "H70.222"
         );
+    }
+
+    /// Organism codes kept from those found (code, finding, susceptibility
+    /// stated), with their findings.
+    #[test]
+    fn organism_codes_are_pruned_to_the_most_specific() {
+        type Found = &'static [(&'static str, u32, bool)];
+        type Kept = &'static [(&'static str, &'static [u32])];
+        let cases: &[(&str, Found, Kept)] = &[
+            ("one organism", &[("B96.5", 0, false)], &[("B96.5", &[0])]),
+            (
+                "the same code twice: one code, both findings",
+                &[("B95.62", 3, false), ("B95.62", 7, false)],
+                &[("B95.62", &[3, 7])],
+            ),
+            (
+                "staph NOS beside a staph species",
+                &[("B95.8", 0, false), ("B95.7", 1, false)],
+                &[("B95.7", &[1])],
+            ),
+            (
+                "strep NOS beside a strep group",
+                &[("B95.5", 0, false), ("B95.0", 1, false)],
+                &[("B95.0", &[1])],
+            ),
+            (
+                "S. aureus beside MRSA: the same isolate",
+                &[("B95.61", 0, false), ("B95.62", 1, false)],
+                &[("B95.62", &[1])],
+            ),
+            (
+                "a stated MSSA beside MRSA: two isolates",
+                &[("B95.61", 0, true), ("B95.62", 1, false)],
+                &[("B95.61", &[0]), ("B95.62", &[1])],
+            ),
+            (
+                "genus codes of other families stay",
+                &[("B95.8", 0, false), ("B96.89", 1, false)],
+                &[("B95.8", &[0]), ("B96.89", &[1])],
+            ),
+        ];
+        for (name, found, kept) in cases {
+            let found = found
+                .iter()
+                .map(|&(c, i, s)| (c.to_string(), i, s))
+                .collect();
+            let got = prune_organisms(found);
+            let want: Vec<(String, Vec<u32>)> = kept
+                .iter()
+                .map(|&(c, ev)| (c.to_string(), ev.to_vec()))
+                .collect();
+            assert_eq!(got, want, "{name}");
+        }
     }
 }

@@ -14,8 +14,6 @@ pub(super) struct SiteUse {
 
 /// The facts the rules decide from, gathered once from the map.
 pub(super) struct Facts<'a> {
-    pub(super) text: &'a str,
-    pub(super) sentences: &'a [crate::Span],
     pub(super) map: &'a EvidenceMap,
     /// Affirmed mentions of the bone infection.
     pub(super) conditions: Vec<u32>,
@@ -62,6 +60,28 @@ impl SentenceFacts {
 }
 
 impl<'a> Facts<'a> {
+    /// Gathers the facts of one note's map.
+    pub(super) fn of(map: &'a EvidenceMap) -> Facts<'a> {
+        let conditions: Vec<u32> = map
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.category == Category::Condition && f.assertion.is_affirmed())
+            .map(|(i, _)| i as u32)
+            .collect();
+        Facts {
+            map,
+            conditions,
+            by_sentence: SentenceFacts::of(map),
+        }
+    }
+
+    /// How sentence `s` sits on the page (the default, no layout at all,
+    /// for a sentence the map has no row for).
+    pub(super) fn layout(&self, s: u32) -> SentenceLayout {
+        self.map.layout.get(s as usize).copied().unwrap_or_default()
+    }
+
     pub(super) fn f(&self, i: u32) -> &'a Finding {
         &self.map.findings[i as usize]
     }

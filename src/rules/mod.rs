@@ -17,6 +17,8 @@ mod audit;
 mod codes;
 mod facts;
 mod flag;
+#[cfg(test)]
+mod hand;
 mod primary;
 mod sites;
 pub(crate) mod texts;
@@ -24,7 +26,7 @@ pub(crate) mod texts;
 pub use audit::FLAGGED_WITHOUT_DIAGNOSIS;
 pub use flag::{Flag, FlagId, Outcome, Role, SuggestedCode};
 
-use crate::evidence::{EvidenceMap, Finding};
+use crate::evidence::{EvidenceMap, Finding, SentenceLayout};
 use crate::lexicon::{
     Acuity, Category, ConditionKind, CrmoCue, CultureResult, Route, SectionKind, Sickle, Side,
     SiteGroup, SpecimenKind, Value,
@@ -33,32 +35,14 @@ use rustc_hash::FxHashSet;
 use std::collections::BTreeSet;
 
 use additional::{defect_codes, is_causal_organism, organism_codes, sickle_codes};
-use facts::{Facts, SentenceFacts, SiteUse};
+use facts::{Facts, SiteUse};
 use primary::{acuity_of, m86_code, route_of_infection};
 use sites::{infection_sites, site_sentences};
 
 /// Applies the rules to one note's evidence, given the codes already on the
 /// claim (if any).
-pub fn apply(
-    text: &str,
-    sentences: &[crate::Span],
-    map: &EvidenceMap,
-    assigned: Option<&[String]>,
-) -> Outcome {
-    let conditions: Vec<u32> = map
-        .findings
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.category == Category::Condition && f.assertion.is_affirmed())
-        .map(|(i, _)| i as u32)
-        .collect();
-    let facts = Facts {
-        text,
-        sentences,
-        map,
-        conditions,
-        by_sentence: SentenceFacts::of(map),
-    };
+pub fn apply(map: &EvidenceMap, assigned: Option<&[String]>) -> Outcome {
+    let facts = Facts::of(map);
     let mut out = Outcome::default();
     if facts.conditions.iter().any(|&c| is_diagnosis(&facts, c)) && !ruled_out_in_assessment(&facts)
     {

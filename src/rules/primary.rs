@@ -222,3 +222,167 @@ pub(super) fn m86_code(
     evidence.dedup();
     push_code(out, code, Role::Primary, evidence);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::hand::{Hand, LINE};
+    use super::*;
+    use crate::context::Assertion;
+
+    use FlagId::{AcuityNotDocumented, ExcludedOrganism, LateralityMissing, RouteNotDocumented};
+    use SectionKind::{Assessment, History};
+
+    /// "Assessment: osteomyelitis of the left tibia" with `more` added to
+    /// its sentence.
+    fn left_tibia(more: impl FnOnce(&mut Hand)) -> Hand {
+        let mut m = Hand::default();
+        m.sentence(Assessment, LINE);
+        m.condition();
+        m.site(SiteGroup::TibiaFibula, "tibia", Some(Side::Left));
+        more(&mut m);
+        m
+    }
+
+    fn acuity(a: Acuity) -> impl FnOnce(&mut Hand) {
+        move |m: &mut Hand| {
+            m.add(Category::Acuity, Value::Acuity(a));
+        }
+    }
+
+    /// A case: its name, the map, the M86 (or replacing) codes, the flags
+    /// that must come with them and those that must not.
+    type Case = (
+        &'static str,
+        Hand,
+        Vec<&'static str>,
+        Vec<FlagId>,
+        Vec<FlagId>,
+    );
+
+    /// The primary code chosen from the facts, and the flags that must come
+    /// with it (or must not, for those listed as absent).
+    #[test]
+    fn the_primary_code_follows_acuity_route_and_sinus() {
+        let cases: Vec<Case> = vec![
+            (
+                "acute",
+                left_tibia(acuity(Acuity::Acute)),
+                vec!["M86.162"],
+                vec![],
+                vec![AcuityNotDocumented],
+            ),
+            (
+                "no acuity: unspecified, and a query",
+                left_tibia(|_| {}),
+                vec!["M86.9"],
+                vec![AcuityNotDocumented],
+                vec![],
+            ),
+            (
+                "acute, hematogenous",
+                left_tibia(|m| {
+                    m.add(Category::Acuity, Value::Acuity(Acuity::Acute));
+                    m.add(Category::Route, Value::Route(Route::Hematogenous));
+                }),
+                vec!["M86.062"],
+                vec![],
+                vec![],
+            ),
+            (
+                "chronic with no route: M86.6 and a query",
+                left_tibia(acuity(Acuity::Chronic)),
+                vec!["M86.662"],
+                vec![RouteNotDocumented],
+                vec![],
+            ),
+            (
+                "chronic with a sinus tract",
+                left_tibia(|m| {
+                    m.add(Category::Acuity, Value::Acuity(Acuity::Chronic));
+                    m.add(Category::Sinus, Value::Sinus("sinus_tract".into()));
+                }),
+                vec!["M86.462"],
+                vec![],
+                vec![RouteNotDocumented],
+            ),
+            (
+                "acute on chronic: coded twice",
+                left_tibia(acuity(Acuity::AcuteOnChronic)),
+                vec!["M86.162", "M86.662"],
+                vec![],
+                vec![],
+            ),
+            (
+                "a long duration with the infection is chronic",
+                left_tibia(|m| {
+                    m.add(Category::Duration, Value::Duration("long".into()));
+                }),
+                vec!["M86.662"],
+                vec![],
+                vec![AcuityNotDocumented],
+            ),
+            (
+                "no side on a limb",
+                {
+                    let mut m = Hand::default();
+                    m.sentence(Assessment, LINE);
+                    m.condition();
+                    m.add(Category::Acuity, Value::Acuity(Acuity::Acute));
+                    m.site(SiteGroup::TibiaFibula, "tibia", None);
+                    m
+                },
+                vec!["M86.169"],
+                vec![LateralityMissing],
+                vec![],
+            ),
+            (
+                "salmonella replaces M86 (Excludes1)",
+                left_tibia(|m| {
+                    m.add(Category::Acuity, Value::Acuity(Acuity::Acute));
+                    m.organism("A02.24", None);
+                }),
+                vec!["A02.24"],
+                vec![ExcludedOrganism],
+                vec![],
+            ),
+            (
+                "ruled out in the assessment after the history affirms it",
+                {
+                    let mut m = Hand::default();
+                    m.sentence(History, LINE);
+                    m.condition();
+                    m.site(SiteGroup::AnkleFoot, "toe", Some(Side::Left));
+                    m.sentence(Assessment, LINE);
+                    let ruled_out = m.condition();
+                    m.assert(
+                        ruled_out,
+                        Assertion {
+                            negated: true,
+                            ..Assertion::default()
+                        },
+                    );
+                    m
+                },
+                vec![],
+                vec![],
+                vec![AcuityNotDocumented],
+            ),
+        ];
+        for (name, m, codes, with, without) in cases {
+            let got: Vec<String> = m.codes();
+            let got: Vec<&str> = got
+                .iter()
+                .map(String::as_str)
+                .filter(|c| c.starts_with(['M', 'A']))
+                .collect();
+            assert_eq!(got, codes, "{name}");
+            let flags = m.flags();
+            for f in with {
+                assert!(flags.contains(&f), "{name}: {f:?} missing from {flags:?}");
+            }
+            for f in without {
+                assert!(!flags.contains(&f), "{name}: {f:?} in {flags:?}");
+            }
+        }
+    }
+}

@@ -118,51 +118,22 @@ pub(super) fn listed_item_heads(facts: &Facts, headers: &BTreeSet<u32>) -> BTree
         .filter(|(_, f)| !is_region(f))
         .map(|(_, f)| f.sentence)
         .collect();
-    let text = facts.text;
-    let starts_line = |at: usize| text[..at].trim_end_matches([' ', '\t']).ends_with('\n');
     let mut heads = BTreeSet::new();
     for &h in headers {
-        let header = facts.sentences[h as usize];
-        if named.contains(&h) || !text[header.range()].trim_end().ends_with(':') {
+        if named.contains(&h) || !facts.layout(h).ends_with_colon {
             continue;
         }
-        for (i, s) in facts.sentences.iter().enumerate().skip(h as usize + 1) {
-            if !starts_line(s.start) {
+        for (i, s) in facts.map.layout.iter().enumerate().skip(h as usize + 1) {
+            if !s.starts_line {
                 continue;
             }
-            if !is_list_item(&text[s.range()]) {
+            if !s.list_item {
                 break;
             }
             heads.insert(i as u32);
         }
     }
     heads
-}
-
-/// True when `line` starts with a list marker: "(1)", "1.", "1)", "(a)",
-/// "a)", "-", "*" or "•", then a space.
-pub(super) fn is_list_item(line: &str) -> bool {
-    let rest = if let Some(r) = line.strip_prefix(['-', '*', '•', '–']) {
-        r
-    } else {
-        let inner = line.strip_prefix('(').unwrap_or(line);
-        let n = inner
-            .bytes()
-            .take_while(u8::is_ascii_digit)
-            .count()
-            .max(usize::from(
-                inner.starts_with(|c: char| c.is_ascii_lowercase())
-                    && inner[1..].starts_with([')', '.']),
-            ));
-        if n == 0 || n > 2 {
-            return false;
-        }
-        match inner[n..].strip_prefix([')', '.']) {
-            Some(r) => r,
-            None => return false,
-        }
-    };
-    rest.starts_with([' ', '\t'])
 }
 
 /// Sites named in the sentence of a bone specimen that grew an organism or
@@ -204,32 +175,84 @@ pub(super) fn site_sentences(facts: &Facts, sites: &[SiteUse]) -> FxHashSet<u32>
 
 #[cfg(test)]
 mod tests {
-    use super::is_list_item;
+    use super::super::hand::{Hand, HEADER, ITEM, LINE, SAME_LINE};
+    use super::*;
+
+    use SectionKind::Assessment;
+    use SiteGroup::{AnkleFoot, RadiusUlna, TibiaFibula};
+
+    /// Each case builds a map whose condition sentences are the headers;
+    /// the sentences expected to head listed items.
+    type Case = (&'static str, fn(&mut Hand), &'static [u32]);
 
     #[test]
-    fn list_markers_are_told_from_prose() {
-        for item in [
-            "(1) L distal radius",
-            "2. right tibia",
-            "3) femur",
-            "(a) tibia",
-            "b) fibula",
-            "- left tibia",
-            "* femur",
-            "• calcaneus",
-        ] {
-            assert!(is_list_item(item), "{item}");
+    fn items_listed_under_a_diagnosis_are_found() {
+        let cases: &[Case] = &[
+            ("Acute osteomyelitis, 2 sites:\n(1) L radius\n(2) R tibia\nPlan: IV abx", |m| {
+                m.sentence(Assessment, HEADER);
+                m.condition();
+                m.sentence(Assessment, ITEM);
+                m.site(RadiusUlna, "radius", Some(Side::Left));
+                m.sentence(Assessment, ITEM);
+                m.site(TibiaFibula, "tibia", Some(Side::Right));
+                m.sentence(Assessment, LINE);
+            }, &[1, 2]),
+            ("Osteomyelitis of the left tibia:\n- MRI: marrow edema (a bone in the header)", |m| {
+                m.sentence(Assessment, HEADER);
+                m.condition();
+                m.site(TibiaFibula, "tibia", Some(Side::Left));
+                m.sentence(Assessment, ITEM);
+            }, &[]),
+            ("Osteomyelitis of the foot:\n- 2nd toe (a region in the header names no bone)", |m| {
+                m.sentence(Assessment, HEADER);
+                m.condition();
+                m.site(AnkleFoot, "region_foot", None);
+                m.sentence(Assessment, ITEM);
+            }, &[1]),
+            ("Acute osteomyelitis\n(1) L radius (no colon: no list)", |m| {
+                m.sentence(Assessment, LINE);
+                m.condition();
+                m.sentence(Assessment, ITEM);
+            }, &[]),
+            ("Osteomyelitis of:\n(1) L radius; ulna\n(2) R tibia (a piece split at ';' continues)", |m| {
+                m.sentence(Assessment, HEADER);
+                m.condition();
+                m.sentence(Assessment, ITEM);
+                m.sentence(Assessment, SAME_LINE);
+                m.sentence(Assessment, ITEM);
+            }, &[1, 3]),
+            ("Osteomyelitis of:\n(1) L radius\n# Diabetes\n(2) R tibia (an unmarked line ends it)", |m| {
+                m.sentence(Assessment, HEADER);
+                m.condition();
+                m.sentence(Assessment, ITEM);
+                m.sentence(Assessment, LINE);
+                m.sentence(Assessment, ITEM);
+            }, &[1]),
+        ];
+        for (note, build, heads) in cases {
+            let mut m = Hand::default();
+            build(&mut m);
+            let got = m.check(|facts| listed_item_heads(facts, &facts.condition_sentences()));
+            let want: BTreeSet<u32> = heads.iter().copied().collect();
+            assert_eq!(got, want, "{note}");
         }
-        for prose in [
-            "# Acute osteomyelitis",
-            "2026 visit",
-            "Both acute",
-            "(see below)",
-            "a patient",
-            "-left",
-            "100. x",
-        ] {
-            assert!(!is_list_item(prose), "{prose}");
-        }
+    }
+
+    /// The listed items' bones are the infection's sites: two of them make
+    /// a multiple-site code.
+    #[test]
+    fn listed_bones_are_the_sites() {
+        let mut m = Hand::default();
+        m.sentence(Assessment, HEADER);
+        m.condition();
+        m.add(Category::Acuity, Value::Acuity(Acuity::Acute));
+        m.sentence(Assessment, ITEM);
+        m.site(RadiusUlna, "radius", Some(Side::Left));
+        m.sentence(Assessment, ITEM);
+        m.site(TibiaFibula, "tibia", Some(Side::Right));
+        let groups: Vec<SiteGroup> =
+            m.check(|facts| infection_sites(facts).iter().map(|s| s.group).collect());
+        assert_eq!(groups, [RadiusUlna, TibiaFibula]);
+        assert!(m.codes().contains(&"M86.19".to_string()), "{:?}", m.codes());
     }
 }

@@ -1,0 +1,132 @@
+//! Layout: how each sentence sits on the page, read once from the text so
+//! the rules never read it. A few rules depend on it: a result line
+//! ("Deep bone cultures (5/5): Pseudomonas aeruginosa"), the next item of a
+//! list on the same line ("Bone culture: MRSA; Enterococcus faecalis"), and
+//! the items listed under a diagnosis that ends with a colon ("Acute
+//! osteomyelitis, 2 sites:\n(1) L distal radius\n(2) R tibial shaft").
+
+use super::map::SentenceLayout;
+use crate::segment::Segments;
+
+/// One row per sentence of `segments`, in order.
+pub(super) fn of(text: &str, segments: &Segments) -> Vec<SentenceLayout> {
+    let mut previous_end: Option<usize> = None;
+    segments
+        .sentences
+        .iter()
+        .map(|s| {
+            let span = s.span;
+            let words = &text[span.range()];
+            let row = SentenceLayout {
+                starts_line: text[..span.start]
+                    .trim_end_matches([' ', '\t'])
+                    .ends_with('\n'),
+                list_item: is_list_item(words),
+                ends_with_colon: words.trim_end().ends_with(':'),
+                same_line_as_previous: previous_end.is_some_and(|end| {
+                    memchr::memchr(b'\n', &text.as_bytes()[end..span.start]).is_none()
+                }),
+                colon: memchr::memchr(b':', words.as_bytes()).map(|at| span.start + at),
+            };
+            previous_end = Some(span.end);
+            row
+        })
+        .collect()
+}
+
+/// True when `line` starts with a list marker: "(1)", "1.", "1)", "(a)",
+/// "a)", "-", "*" or "•", then a space.
+pub(super) fn is_list_item(line: &str) -> bool {
+    let rest = if let Some(r) = line.strip_prefix(['-', '*', '•', '–']) {
+        r
+    } else {
+        let inner = line.strip_prefix('(').unwrap_or(line);
+        let n = inner
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count()
+            .max(usize::from(
+                inner.starts_with(|c: char| c.is_ascii_lowercase())
+                    && inner[1..].starts_with([')', '.']),
+            ));
+        if n == 0 || n > 2 {
+            return false;
+        }
+        match inner[n..].strip_prefix([')', '.']) {
+            Some(r) => r,
+            None => return false,
+        }
+    };
+    rest.starts_with([' ', '\t'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_list_item;
+    use crate::evidence::SentenceLayout;
+    use crate::Analyzer;
+
+    #[test]
+    fn list_markers_are_told_from_prose() {
+        for item in [
+            "(1) L distal radius",
+            "2. right tibia",
+            "3) femur",
+            "(a) tibia",
+            "b) fibula",
+            "- left tibia",
+            "* femur",
+            "• calcaneus",
+        ] {
+            assert!(is_list_item(item), "{item}");
+        }
+        for prose in [
+            "# Acute osteomyelitis",
+            "2026 visit",
+            "Both acute",
+            "(see below)",
+            "a patient",
+            "-left",
+            "100. x",
+        ] {
+            assert!(!is_list_item(prose), "{prose}");
+        }
+    }
+
+    /// Each sentence's words and layout, as the whole pipeline reads them.
+    fn layout(text: &str) -> Vec<(&str, SentenceLayout)> {
+        let a = Analyzer::new().analyze(text);
+        assert_eq!(a.evidence.layout.len(), a.sentences.len());
+        a.sentences
+            .iter()
+            .map(|s| &text[s.range()])
+            .zip(a.evidence.layout.iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn each_sentence_has_its_layout() {
+        let text = "Acute osteomyelitis, 2 sites:\n  (1) L distal radius.\n(2) R tibia. Bone culture: MRSA; E. coli";
+        let rows = layout(text);
+        let words: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(
+            words,
+            [
+                "Acute osteomyelitis, 2 sites:",
+                "(1) L distal radius.",
+                "(2) R tibia.",
+                "Bone culture: MRSA;",
+                "E. coli"
+            ]
+        );
+        let l: Vec<SentenceLayout> = rows.iter().map(|r| r.1).collect();
+        // The note's first line has no line break before it.
+        assert!(!l[0].starts_line && l[0].ends_with_colon && !l[0].list_item);
+        assert_eq!(l[0].colon, Some(text.find(':').unwrap()));
+        assert!(l[1].starts_line && l[1].list_item && !l[1].same_line_as_previous);
+        assert!(l[2].starts_line && l[2].list_item && l[2].colon.is_none());
+        assert!(!l[3].starts_line && l[3].same_line_as_previous && !l[3].ends_with_colon);
+        assert_eq!(l[3].colon, Some(text.rfind(':').unwrap()));
+        assert!(l[4].same_line_as_previous && l[4].colon.is_none());
+    }
+}
