@@ -201,6 +201,27 @@ const CASES: &[Case] = &[
         flags: &["CODE_NOT_SUPPORTED"],
     },
     Case {
+        name: "code not supported: an organism code the note does not document",
+        text: "Assessment: chronic osteomyelitis of the right tibia, hematogenous. Bone biopsy: MSSA.",
+        claim: Some(&["M86.561", "B95.61", "B96.1"]),
+        codes: &["M86.561", "B95.61"],
+        flags: &["CODE_NOT_SUPPORTED"],
+    },
+    Case {
+        name: "code not supported near miss: the organism code of another infection (urine)",
+        text: "Assessment: chronic osteomyelitis of the right tibia, hematogenous. Bone biopsy: MSSA.\nUrine culture: Klebsiella pneumoniae >100K, cystitis, treated.",
+        claim: Some(&["M86.561", "B95.61", "N30.00", "B96.1"]),
+        codes: &["M86.561", "B95.61"],
+        flags: &[],
+    },
+    Case {
+        name: "code not supported: a colonisation screen's organism is no code for another infection",
+        text: "Assessment: chronic osteomyelitis of the right tibia, hematogenous. Bone biopsy: MSSA.\nMRSA nares screen positive.",
+        claim: Some(&["M86.561", "B95.61", "B95.62"]),
+        codes: &["M86.561", "B95.61"],
+        flags: &["CODE_NOT_SUPPORTED"],
+    },
+    Case {
         name: "code not supported near miss: claim matches",
         text: "Assessment: chronic osteomyelitis of the right tibia, hematogenous. Bone biopsy: no growth.",
         claim: Some(&["M86.561"]),

@@ -425,3 +425,30 @@ fn a_contaminant_label_after_a_dash_covers_the_whole_item() {
     // Near miss: without the label it is a second organism.
     assert_eq!(codes(&note(", 1 colony.")), ["B95.61", "B95.7", "M86.662"]);
 }
+
+// A clause after a semicolon.
+
+#[test]
+fn an_acuity_phrase_in_the_clause_after_a_semicolon_is_the_infections() {
+    // "chronic course" continues the diagnosis; the clivus is skull (other
+    // site) and the petrous apex has its own code.
+    let note = "A: Skull base osteomyelitis from otitis externa, R side, contiguous spread, \
+                involving the R petrous apex and clivus; chronic course (symptoms since August).";
+    assert_eq!(codes(note), ["H70.221", "M86.68"]);
+    assert!(!flags(note).contains(&"ACUITY_NOT_DOCUMENTED".to_string()));
+    // Section 8: acute on chronic codes both.
+    assert_eq!(
+        codes("Assessment: osteomyelitis of the left calcaneus; acute on chronic."),
+        ["M86.172", "M86.672"]
+    );
+}
+
+#[test]
+fn a_lone_acuity_word_after_a_semicolon_starts_another_problem() {
+    let note = "Assessment: osteomyelitis of the left calcaneus; chronic kidney disease stage 3.";
+    assert_eq!(codes(note), ["M86.9"]);
+    assert!(flags(note).contains(&"ACUITY_NOT_DOCUMENTED".to_string()));
+    // Nor does a phrase reach a sentence that is not the diagnosis's clause.
+    let apart = "Assessment: osteomyelitis of the left calcaneus.\nPain: chronic course, stable.";
+    assert_eq!(codes(apart), ["M86.9"]);
+}

@@ -11,6 +11,7 @@ use crate::segment::Segments;
 /// One row per sentence of `segments`, in order.
 pub(super) fn of(text: &str, segments: &Segments) -> Vec<SentenceLayout> {
     let mut previous_end: Option<usize> = None;
+    let mut previous_semicolon = false;
     segments
         .sentences
         .iter()
@@ -26,9 +27,11 @@ pub(super) fn of(text: &str, segments: &Segments) -> Vec<SentenceLayout> {
                 same_line_as_previous: previous_end.is_some_and(|end| {
                     memchr::memchr(b'\n', &text.as_bytes()[end..span.start]).is_none()
                 }),
+                after_semicolon: previous_semicolon,
                 colon: memchr::memchr(b':', words.as_bytes()).map(|at| span.start + at),
             };
             previous_end = Some(span.end);
+            previous_semicolon = words.trim_end().ends_with(';');
             row
         })
         .collect()

@@ -36,6 +36,11 @@ pub struct Finding {
     /// that a resistant strain in the same note makes redundant. Read from
     /// the lexicon row it matched.
     pub names_susceptibility: bool,
+    /// The lexicon term it matched has more than one word ("chronic
+    /// course", "acute on chronic"): it says of itself what it qualifies,
+    /// where a lone word ("chronic") takes its sense from the words after
+    /// it ("chronic kidney disease").
+    pub phrase: bool,
 }
 
 impl Finding {
@@ -59,6 +64,7 @@ impl Finding {
             site: None,
             specimen: None,
             names_susceptibility: false,
+            phrase: false,
         }
     }
 
@@ -110,6 +116,9 @@ pub struct SentenceLayout {
     /// No line break between the previous sentence's end and its start
     /// ("Bone culture: MRSA; Enterococcus faecalis"). False for the first.
     pub same_line_as_previous: bool,
+    /// The sentence before it ended at a semicolon: it is a clause that
+    /// continues that one ("osteomyelitis of the clivus; chronic course").
+    pub after_semicolon: bool,
     /// Byte offset of its first colon, where a label ends ("Deep bone
     /// cultures (5/5): Pseudomonas aeruginosa"): a finding after it is on a
     /// result line.

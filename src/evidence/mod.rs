@@ -116,6 +116,7 @@ pub fn build(
                     if let Value::Organism(_) = value {
                         f.names_susceptibility = names_susceptibility(&entry.term);
                     }
+                    f.phrase = entry.term.contains(' ');
                     findings.push(f);
                 }
             }

@@ -127,8 +127,20 @@ pub(super) fn check(facts: &super::Facts, assigned: &[String], out: &mut Outcome
         .copied()
         .filter(|c| is_organism(c))
         .collect();
+    // Section 7: codes for another condition are outside the audit; an
+    // organism the note grew from another site's specimen (urine, sputum)
+    // is that infection's, so its code on the claim contradicts nothing.
+    let elsewhere = |code: &str| {
+        facts.affirmed(Category::Organism).any(|(_, f)| {
+            super::additional::is_remote(facts, f)
+                && matches!(&f.value, Value::Organism(c) if **c == *code)
+        })
+    };
     for code in claim.iter().filter(|c| is_organism(c)) {
-        if !organism_expected.is_empty() && !organism_expected.contains(&code.as_str()) {
+        if !organism_expected.is_empty()
+            && !organism_expected.contains(&code.as_str())
+            && !elsewhere(code)
+        {
             unsupported.push(code.clone());
         }
     }

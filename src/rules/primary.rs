@@ -4,14 +4,21 @@
 use super::*;
 
 /// The acuity documented for the infection, with its finding: an acuity
-/// word in a sentence that affirms the infection, the assessment first.
-/// Failing a word, chronic indicators (section 5): recurrence, or a
-/// duration of six weeks or more stated with the infection.
+/// word in a sentence that affirms the infection, the assessment first,
+/// or an acuity phrase in the clause after its semicolon ("skull base
+/// osteomyelitis ...; chronic course": section 5 reads acuity from what
+/// the provider says of the infection, and the clause still says it; a
+/// lone "chronic" there starts another problem as often, "; chronic kidney
+/// disease"). Failing those, chronic indicators (section 5): recurrence,
+/// or a duration of six weeks or more stated with the infection.
 pub(super) fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
     let sentences = facts.condition_sentences();
+    let continues_one = |s: u32| {
+        facts.layout(s).after_semicolon && s.checked_sub(1).is_some_and(|p| sentences.contains(&p))
+    };
     let mut best: Option<(u8, Acuity, u32)> = None;
     for (i, f) in facts.affirmed(Category::Acuity) {
-        if !sentences.contains(&f.sentence) {
+        if !sentences.contains(&f.sentence) && !(f.phrase && continues_one(f.sentence)) {
             continue;
         }
         let Value::Acuity(a) = f.value else { continue };
