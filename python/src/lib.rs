@@ -57,8 +57,9 @@ impl Analyzer {
         // A request is a whole line: its end is the end of a line, as it
         // is on the command's standard input (not a record cut short).
         let whole = std::io::Read::chain(line.as_bytes(), &b"\n"[..]);
+        // Left as JSON: a text that can yield nothing is never decoded.
         let mut items: Vec<Item> =
-            jsonl::read_with(whole, name, fields.clone(), self.max_note_bytes).collect();
+            jsonl::read_deferred(whole, name, fields.clone(), self.max_note_bytes, true).collect();
         let location = format!("<input>:{n} (byte 0)");
         let mut out = Vec::with_capacity(1024);
         match items.as_mut_slice() {
