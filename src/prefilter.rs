@@ -128,6 +128,19 @@ impl Long {
     }
 }
 
+/// How the text searched holds escapes.
+#[derive(Clone, Copy)]
+enum Escapes<'e> {
+    /// None: it is the note's text.
+    None,
+    /// A JSON string's content whose every escape is two bytes standing for
+    /// no letter or digit: `\"`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`
+    /// (checked as the blocks are folded).
+    TwoByte,
+    /// A JSON string's content with these escapes (byte ranges, in order).
+    Listed(&'e [(usize, usize)]),
+}
+
 /// What a key hit must be to count.
 #[derive(Clone, Debug)]
 enum Anchor {
@@ -246,7 +259,8 @@ impl Prefilter {
 
     /// True when some anchor occurs in `text` (the claim aside).
     pub fn hits(&self, text: &str) -> bool {
-        self.with_buffer(|p, buf| p.hits_in(text, buf, None))
+        self.with_buffer(|p, buf| p.hits_in(text, buf, Escapes::None))
+            .unwrap_or(true)
     }
 
     fn with_buffer<T>(&self, f: impl FnOnce(&Prefilter, &mut Vec<u8>) -> T) -> T {
@@ -280,6 +294,14 @@ impl Prefilter {
         let Some(first) = memchr::memchr(b'\\', bytes) else {
             return (!self.hits(raw)).then_some(raw.len());
         };
+        // Most strings hold only two-byte escapes ("\n", "\t", "\""): both
+        // bytes fold to spaces as the block is folded, and each escape is
+        // one byte decoded. Any other escape ("\\", "\u00e9") takes the general way.
+        let simple = self.with_buffer(|p, buf| p.hits_in(raw, buf, Escapes::TwoByte));
+        if let Some(hit) = simple {
+            let backslashes = bytes.iter().filter(|&&b| b == b'\\').count();
+            return (!hit).then_some(raw.len() - backslashes);
+        }
         ESCAPES.with(|escapes| {
             let mut escapes = escapes.try_borrow_mut().ok()?;
             escapes.clear();
@@ -294,15 +316,15 @@ impl Prefilter {
                     None => break,
                 }
             }
-            let hit = self.with_buffer(|p, buf| p.hits_in(raw, buf, Some(&escapes)));
-            (!hit).then_some(decoded)
+            let hit = self.with_buffer(|p, buf| p.hits_in(raw, buf, Escapes::Listed(&escapes)));
+            (!hit?).then_some(decoded)
         })
     }
 
-    /// Whether some anchor occurs in `text`; with `escapes` (the byte
-    /// ranges of every escape, in order), `text` is a JSON string's raw
-    /// content.
-    fn hits_in(&self, text: &str, buf: &mut Vec<u8>, escapes: Option<&[(usize, usize)]>) -> bool {
+    /// Whether some anchor occurs in `text`, which is a JSON string's raw
+    /// content unless `escapes` is [`Escapes::None`]; None when
+    /// [`Escapes::TwoByte`] does not hold.
+    fn hits_in(&self, text: &str, buf: &mut Vec<u8>, escapes: Escapes) -> Option<bool> {
         let bytes = text.as_bytes();
         // Window index w is text index pos - 1 + w: the byte before the
         // block comes first (a space before the text), a space after the
@@ -310,24 +332,69 @@ impl Prefilter {
         // one starting later is searched again with the next block.
         let core = BLOCK + 1 - self.longest.min(BLOCK);
         buf.resize(BLOCK + 2, b' ');
+        let raw = !matches!(escapes, Escapes::None);
         let mut pos = 0;
         loop {
             let end = (pos + BLOCK).min(bytes.len());
             let last = end == bytes.len();
             buf[0] = if pos == 0 { b' ' } else { fold(bytes[pos - 1]) };
-            for (d, &s) in buf[1..].iter_mut().zip(&bytes[pos..end]) {
-                *d = fold(s);
-            }
-            if let Some(escapes) = escapes {
-                // Window index w is text index pos - 1 + w.
-                let from = pos.saturating_sub(1);
-                let first = escapes.partition_point(|&(_, e)| e <= from);
-                for &(s, e) in &escapes[first..] {
-                    if s >= end {
-                        break;
+            match escapes {
+                Escapes::None => {
+                    for (d, &s) in buf[1..].iter_mut().zip(&bytes[pos..end]) {
+                        *d = fold(s);
                     }
-                    let (s, e) = (s.max(from), e.min(end));
-                    buf[s + 1 - pos..e + 1 - pos].fill(b' ');
+                }
+                Escapes::TwoByte => {
+                    // Each byte and the one before it: a backslash, or the
+                    // byte it escapes, folds to a space.
+                    let before = |i: usize| if i == 0 { 0 } else { bytes[i - 1] };
+                    if pos > 0 && before(pos - 1) == b'\\' {
+                        buf[0] = b' ';
+                    }
+                    // Byte i of the block against byte i - 1 (before the
+                    // text: none), over slices of one length so the loop
+                    // runs in SIMD lanes.
+                    let skip = usize::from(pos == 0);
+                    if skip == 1 && end > 0 {
+                        buf[1] = fold(bytes[0]);
+                        if bytes[0] == b'\\' {
+                            buf[1] = b' ';
+                        }
+                    }
+                    let from = pos + skip;
+                    let mut odd = false;
+                    if from < end {
+                        let (cur, prev) = (&bytes[from..end], &bytes[from - 1..end - 1]);
+                        let dest = &mut buf[1 + skip..1 + skip + cur.len()];
+                        for ((d, &s), &p) in dest.iter_mut().zip(cur).zip(prev) {
+                            let escaped = p == b'\\';
+                            let short = matches!(s, b'"' | b'/' | b'b' | b'f' | b'n' | b'r' | b't');
+                            odd |= escaped & !short;
+                            *d = if escaped | (s == b'\\') {
+                                b' '
+                            } else {
+                                fold(s)
+                            };
+                        }
+                    }
+                    if odd {
+                        return None;
+                    }
+                }
+                Escapes::Listed(escapes) => {
+                    for (d, &s) in buf[1..].iter_mut().zip(&bytes[pos..end]) {
+                        *d = fold(s);
+                    }
+                    // Window index w is text index pos - 1 + w.
+                    let from = pos.saturating_sub(1);
+                    let first = escapes.partition_point(|&(_, e)| e <= from);
+                    for &(s, e) in &escapes[first..] {
+                        if s >= end {
+                            break;
+                        }
+                        let (s, e) = (s.max(from), e.min(end));
+                        buf[s + 1 - pos..e + 1 - pos].fill(b' ');
+                    }
                 }
             }
             let mut len = 1 + end - pos;
@@ -342,8 +409,8 @@ impl Prefilter {
                 if !counts(w) {
                     break;
                 }
-                if self.verified(text, window, pos, w, escapes.is_some()) {
-                    return true;
+                if self.verified(text, window, pos, w, raw) {
+                    return Some(true);
                 }
                 at = w + 1;
             }
@@ -352,13 +419,13 @@ impl Prefilter {
                     if !counts(w) {
                         break;
                     }
-                    if self.verified(text, window, pos, w, escapes.is_some()) {
-                        return true;
+                    if self.verified(text, window, pos, w, raw) {
+                        return Some(true);
                     }
                 }
             }
             if last {
-                return false;
+                return Some(false);
             }
             pos += core;
         }

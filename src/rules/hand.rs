@@ -139,6 +139,7 @@ pub(super) const LINE: SentenceLayout = SentenceLayout {
     list_item: false,
     ends_with_colon: false,
     same_line_as_previous: false,
+    after_semicolon: false,
     colon: None,
 };
 
