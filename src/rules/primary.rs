@@ -18,7 +18,8 @@ pub(super) fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
     };
     let mut best: Option<(u8, Acuity, u32)> = None;
     for (i, f) in facts.affirmed(Category::Acuity) {
-        if !sentences.contains(&f.sentence) && !(f.phrase && continues_one(f.sentence)) {
+        let said_of_it = sentences.contains(&f.sentence) || (f.phrase && continues_one(f.sentence));
+        if !said_of_it {
             continue;
         }
         let Value::Acuity(a) = f.value else { continue };
