@@ -611,6 +611,7 @@ fn raw_char(raw: &str, p: usize) -> Option<(char, usize)> {
 
 /// True when a JSON string's content (escapes intact) decodes to nothing
 /// but whitespace.
+#[cfg(feature = "batch")]
 pub(crate) fn json_is_blank(raw: &str) -> bool {
     let mut p = 0;
     while p < raw.len() {
