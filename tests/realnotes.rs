@@ -452,3 +452,68 @@ fn a_lone_acuity_word_after_a_semicolon_starts_another_problem() {
     let apart = "Assessment: osteomyelitis of the left calcaneus.\nPain: chronic course, stable.";
     assert_eq!(codes(apart), ["M86.9"]);
 }
+
+// Blind set 9: superseded diagnoses, labels and exports.
+
+#[test]
+fn a_diagnosis_that_was_only_a_concern_is_not_coded() {
+    let note = "A/P: PJI R TKA, S. epidermidis. Osteomyelitis of the distal femur/proximal tibia \
+                was a pre-op concern (r/o) -- not present on path or intra-op.";
+    assert!(codes(note).is_empty(), "{:?}", codes(note));
+    // Near miss: a concern that the note then confirms.
+    let confirmed = "Osteomyelitis of the right tibia was a concern. \
+                     Assessment: acute osteomyelitis of the right tibia, confirmed on biopsy.";
+    assert_eq!(codes(confirmed), ["M86.161"]);
+}
+
+#[test]
+fn an_addendum_that_withdraws_the_diagnosis_outweighs_the_assessment() {
+    let note = "ASSESSMENT: OSTEOMYELITIS R 1ST METATARSAL BASE -- bone bx ordered.\n\n\
+                ADDENDUM 02/17 (same author) -- assessment corrected\n\
+                Bone bx: no growth, NO OSTEOMYELITIS.\n\
+                Revised dx: Charcot neuroarthropathy R midfoot. OSTEOMYELITIS EXCLUDED -- \
+                prior assessment of osteomyelitis withdrawn.";
+    assert!(codes(note).is_empty(), "{:?}", codes(note));
+    assert!(flags(note).is_empty(), "{:?}", flags(note));
+    // Near miss: an addendum that rules out another bone withdraws nothing.
+    let other = "ASSESSMENT: acute osteomyelitis of the left calcaneus.\n\n\
+                 ADDENDUM 02/17\nMRI of the right foot: no osteomyelitis.";
+    assert_eq!(codes(other), ["M86.172"]);
+}
+
+#[test]
+fn a_contaminant_reading_after_a_label_covers_the_organism() {
+    let note = "Dx: acute osteomyelitis of the left calcaneus. Bone cx: no growth.\n\
+                BCx: coagulase-negative staph 1 of 2 bottles, ID: contaminant, no treatment.";
+    assert_eq!(codes(note), ["M86.172"]);
+    // Near miss: the same organism with no such reading is this infection's.
+    let grown = "Dx: acute osteomyelitis of the left calcaneus. Bone cx: no growth.\n\
+                 BCx: coagulase-negative staph 2 of 2 bottles, ID: treat.";
+    assert_eq!(codes(grown), ["B95.7", "M86.172"]);
+}
+
+#[test]
+fn an_export_row_takes_the_specimen_named_on_the_row_above() {
+    let note = "Dx: chronic osteomyelitis of the right calcaneus, contiguous from a heel ulcer.\n\
+                MICRO REPORT\n\
+                OBR|1||MB-1|BONE CX R CALCANEUS|||20260305\n\
+                OBX|1|TX|ORG||Proteus mirabilis, moderate||||||F\n\
+                OBR|2||MB-2|URINE CX (FOLEY)|||20260302\n\
+                OBX|2|TX|ORG||Klebsiella pneumoniae >100,000 CFU/mL||||||F";
+    assert_eq!(codes(note), ["B96.4", "M86.671"]);
+}
+
+#[test]
+fn a_problem_heading_ends_the_section_above_it() {
+    // The organism under "#CAUTI" is the UTI's, not a result of the
+    // pathology section above it.
+    let note = "Dx: chronic osteomyelitis of the right calcaneus, contiguous from a heel ulcer. \
+                Bone cx: Proteus mirabilis.\n\
+                PATHOLOGY: chronic osteomyelitis.\n\
+                #CAUTI, K. pneumoniae -- Foley removed, 7 d ceftriaxone.";
+    assert_eq!(codes(note), ["B96.4", "M86.671"]);
+    // Near miss: "#2" numbers an item; it opens no problem.
+    let numbered = "MICROBIOLOGY:\n#2 bone culture: Proteus mirabilis\n\
+                    Assessment: chronic osteomyelitis of the right calcaneus, contiguous.";
+    assert_eq!(codes(numbered), ["B96.4", "M86.671"]);
+}

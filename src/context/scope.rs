@@ -148,6 +148,7 @@ fn reaches_backward(text: &str, t: &Trigger, target: Span, live: &[&Trigger]) ->
         && !label_before_words(between)
         && (opens_the_next_cell(between)
             || labels_after_a_dash(t, between)
+            || labels_after_a_colon(t, between)
             || !new_phrase_after_comma(between))
         && within(between, t.rule.max_words as usize, Direction::Backward)
 }
@@ -159,6 +160,20 @@ fn labels_after_a_dash(t: &Trigger, gap: &str) -> bool {
     t.rule.kind == TriggerKind::Unrelated
         && !gap.contains(['\n', '|'])
         && gap.trim_end().ends_with(['-', '\u{2013}', '\u{2014}'])
+}
+
+/// True when an `unrelated` trigger is the value of a short label that
+/// ends the gap on the same line: a reading of the whole item before it
+/// ("coagulase-negative staph 1 of 2 bottles, ID: contaminant"), whatever
+/// commas the item holds.
+fn labels_after_a_colon(t: &Trigger, gap: &str) -> bool {
+    let Some(label) = gap.trim_end().strip_suffix(':') else {
+        return false;
+    };
+    let label = label.rsplit([',', ';', '.', '(']).next().unwrap_or(label);
+    t.rule.kind == TriggerKind::Unrelated
+        && !gap.contains(['\n', '|'])
+        && (1..=2).contains(&count_words(label))
 }
 
 /// True when a backward `gap` runs from a table cell to the start of the

@@ -511,8 +511,36 @@ fn link_specimens(text: &str, findings: &mut [Finding]) {
         findings[i].specimen = screen
             .or(before.filter(|&j| near(j)))
             .or(after.filter(|&j| near(j)))
+            .or_else(|| specimen_row_above(text, findings, i))
             .map(|j| j as u32);
     }
+}
+
+/// Rows of a pipe-delimited export (HL7 segments, a table) a result may sit
+/// below the row naming its specimen.
+const ROWS_BELOW_SPECIMEN: usize = 8;
+
+/// For a result on a row of a pipe-delimited block: the specimen named on
+/// the nearest row above it, when every line between is such a row
+/// ("OBR|3||...|URINE CX (FOLEY)|" then "OBX|6|TX|ORG||Klebsiella
+/// pneumoniae"): an export names the specimen once, above its results.
+fn specimen_row_above(text: &str, findings: &[Finding], i: usize) -> Option<usize> {
+    let line_start =
+        |at: usize| memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |n| n + 1);
+    let line_end =
+        |at: usize| memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |n| at + n);
+    let at = findings[i].span.start;
+    if !text[line_start(at)..line_end(at)].contains('|') {
+        return None;
+    }
+    let j = (0..i).rev().find(|&j| {
+        findings[j].category == Category::Specimen
+            && !matches!(findings[j].value, Value::Specimen(SpecimenKind::Culture))
+    })?;
+    let rows = &text[line_start(findings[j].span.start)..line_end(at)];
+    let mut lines = rows.split('\n');
+    let every_row = lines.all(|l| l.contains('|'));
+    (every_row && rows.split('\n').count() <= ROWS_BELOW_SPECIMEN + 1).then_some(j)
 }
 
 #[cfg(test)]

@@ -62,6 +62,9 @@ pub fn apply(map: &EvidenceMap, assigned: Option<&[String]>) -> Outcome {
 /// referral's "osteomyelitis L great toe" above it (the provider's final
 /// word, as a stated diagnosis outweighs a hedge, section 8).
 fn ruled_out_in_assessment(facts: &Facts) -> bool {
+    if withdrawn_in_addendum(facts) {
+        return true;
+    }
     let in_assessment = |f: &Finding| f.section == SectionKind::Assessment;
     if facts.conditions.iter().any(|&c| in_assessment(facts.f(c))) {
         return false;
@@ -82,6 +85,51 @@ fn ruled_out_in_assessment(facts: &Facts) -> bool {
             && !f.assertion.hypothetical
             // The last word: a revised impression after it stands.
             && last_affirmed.is_none_or(|a| f.span.start > a)
+    })
+}
+
+/// True when an addendum written after every affirmed mention rules the
+/// infection out and affirms it nowhere: "ADDENDUM 02/17 -- assessment
+/// corrected ... OSTEOMYELITIS EXCLUDED -- prior assessment of
+/// osteomyelitis withdrawn" outweighs the assessment above it, however
+/// outright (the provider's last word, as in [`ruled_out_in_assessment`];
+/// an addendum supersedes what it corrects).
+fn withdrawn_in_addendum(facts: &Facts) -> bool {
+    let in_addendum = |f: &Finding| f.section == SectionKind::Addendum;
+    if facts.conditions.iter().any(|&c| in_addendum(facts.f(c))) {
+        return false;
+    }
+    let last_affirmed = facts
+        .conditions
+        .iter()
+        .map(|&c| facts.f(c).span.start)
+        .max();
+    // The sites named with a mention (group and side), whatever their
+    // assertion: an addendum about another bone ("MRI of the right foot:
+    // no osteomyelitis") withdraws nothing said of this one.
+    let sites_of = |sentence: u32| -> Vec<(SiteGroup, Option<Side>)> {
+        facts
+            .map
+            .findings
+            .iter()
+            .filter(|g| g.sentence == sentence && g.category == Category::Site)
+            .filter_map(|g| Some((g.site_group()?, g.side)))
+            .collect()
+    };
+    let affirmed_sites: Vec<_> = facts
+        .conditions
+        .iter()
+        .flat_map(|&c| sites_of(facts.f(c).sentence))
+        .collect();
+    facts.map.findings.iter().any(|f| {
+        let named = sites_of(f.sentence);
+        f.category == Category::Condition
+            && in_addendum(f)
+            && f.assertion.negated
+            && !f.assertion.family
+            && !f.assertion.hypothetical
+            && last_affirmed.is_some_and(|a| f.span.start > a)
+            && (named.is_empty() || named.iter().any(|s| affirmed_sites.contains(s)))
     })
 }
 

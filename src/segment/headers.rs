@@ -119,7 +119,7 @@ impl Headers {
         line_start: usize,
         rest: usize,
     ) -> Option<(SectionKind, Span, usize)> {
-        if !self.may_start_header(&text[rest..]) {
+        if !text[rest..].starts_with('#') && !self.may_start_header(&text[rest..]) {
             return None;
         }
         let line = &text[line_start..memchr_newline(text.as_bytes(), line_start)];
@@ -135,6 +135,17 @@ impl Headers {
         lead: usize,
     ) -> Option<(SectionKind, Span, usize)> {
         let rest = &line[lead..];
+        if let Some(problem) = problem_heading(rest) {
+            // "#CAUTI, K. pneumoniae -- Foley removed": a problem of a
+            // problem-oriented assessment, unless the words after the mark
+            // are a header of their own ("# Plan").
+            let start = offset + lead;
+            return self.header_after(line, offset, lead + problem).or(Some((
+                SectionKind::Assessment,
+                Span::new(start, start + problem),
+                start + problem,
+            )));
+        }
         let window = &rest.as_bytes()[..MAX_HEADER.min(rest.len())];
         if let Some(colon) = memchr::memchr(b':', window) {
             let cand = &rest[..colon];
@@ -163,6 +174,15 @@ impl Headers {
             }
         }
         let trimmed = rest.trim_end();
+        // An addendum announced on a line of its own needs no colon:
+        // "ADDENDUM 02/17 (same author) -- assessment corrected".
+        if !trimmed.contains(':')
+            && self.announced_differential(trimmed) == Some(SectionKind::Addendum)
+        {
+            let start = offset + lead;
+            let end = start + trimmed.len();
+            return Some((SectionKind::Addendum, Span::new(start, end), end));
+        }
         if !trimmed.is_empty() && trimmed.len() <= MAX_HEADER {
             if let Some(kind) = self.header_kind(trimmed) {
                 let start = offset + lead;
@@ -221,6 +241,16 @@ impl Headers {
         let k = (c0 as usize) << 8 | c1 as usize;
         self.pairs[k >> 6] & (1 << (k & 63)) != 0
     }
+}
+
+/// The length of the problem mark that opens `line`: "#" (and the blanks
+/// after it) before a letter. "#2", "##" and "#" alone mark no problem.
+fn problem_heading(line: &str) -> Option<usize> {
+    let rest = line.strip_prefix('#')?;
+    let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    rest[blanks..]
+        .starts_with(|c: char| c.is_ascii_alphabetic())
+        .then_some(1 + blanks)
 }
 
 /// Where a header's first token ends: at whitespace or a separator of
