@@ -271,7 +271,7 @@ impl Note {
     /// True when the text is empty or only whitespace, decoded.
     fn is_blank(&self) -> bool {
         if self.json_escaped {
-            crate::prefilter::json_is_blank(&self.text)
+            crate::json_text::is_blank(&self.text)
         } else {
             self.text.chars().all(char::is_whitespace)
         }
