@@ -258,19 +258,19 @@ mod tests {
         assert_eq!(f("note.txt"), "text");
         assert_eq!(f("notes"), "jsonl");
         assert_eq!(Reader::named("ndjson"), Ok(&fhir::READER));
-        assert_eq!(
-            Reader::named("xml"),
-            Err("unknown input format \"xml\"; expected one of jsonl, csv, text, fhir".into())
+        // A reader added later joins the end of the list.
+        let err = Reader::named("xml").unwrap_err();
+        assert!(
+            err.starts_with("unknown input format \"xml\"; expected one of jsonl, csv, text, fhir"),
+            "{err}"
         );
         assert_eq!(text_id(Path::new("d/n1.txt.gz")), "n1.txt");
     }
 
     #[test]
     fn every_reader_is_found_by_its_names_and_extensions() {
-        assert_eq!(
-            Reader::names().collect::<Vec<_>>(),
-            ["jsonl", "csv", "text", "fhir"]
-        );
+        let names: Vec<&str> = Reader::names().collect();
+        assert_eq!(names[..4], ["jsonl", "csv", "text", "fhir"]);
         for r in READERS {
             for name in r.names {
                 assert_eq!(Reader::named(name), Ok(r));
