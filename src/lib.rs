@@ -80,6 +80,7 @@ pub mod batch;
 pub(crate) mod context;
 pub(crate) mod evidence;
 pub mod icd;
+pub(crate) mod json_text;
 pub(crate) mod keyed;
 pub mod lexicon;
 pub(crate) mod matcher;

@@ -47,6 +47,7 @@
 //! the shipped lexicon); a search allocates nothing. Measured figures are
 //! in the README's performance section.
 
+use crate::json_text::{self, raw_char};
 use crate::lexicon::{Category, Lexicon};
 use crate::matcher::{is_boundary, is_word_byte};
 use aho_corasick::{packed, AhoCorasick, Input, MatchKind};
@@ -563,64 +564,14 @@ fn family_at(text: &str, start: usize, family: &str) -> bool {
 /// its length and the length of what it decodes to, or None when the
 /// screen must not judge the string undecoded (an escape of an ASCII
 /// letter or digit, a surrogate escape, a malformed escape).
+#[inline]
 fn escape_at(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
-    match *bytes.get(at + 1)? {
-        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some((2, 1)),
-        b'u' => {
-            let c = char::from_u32(u32::from(hex4(bytes, at + 2)?))?;
-            (!c.is_ascii_alphanumeric()).then_some((6, c.len_utf8()))
-        }
-        _ => None,
-    }
-}
-
-/// The four hex digits at `at`, as a UTF-16 unit.
-fn hex4(bytes: &[u8], at: usize) -> Option<u16> {
-    let digits = std::str::from_utf8(bytes.get(at..at + 4)?).ok()?;
-    u16::from_str_radix(digits, 16).ok()
-}
-
-/// The character a JSON string's raw content holds at `p` (an escape or a
-/// character as written) and the bytes it takes; `p` is no byte inside an
-/// escape.
-fn raw_char(raw: &str, p: usize) -> Option<(char, usize)> {
-    let bytes = raw.as_bytes();
-    if *bytes.get(p)? != b'\\' {
-        let c = raw.get(p..)?.chars().next()?;
-        return Some((c, c.len_utf8()));
-    }
-    let c = match *bytes.get(p + 1)? {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
-        b'u' => {
-            // A surrogate never reaches here (`escape_at` refuses it); the
-            // replacement character stands for one all the same.
-            let c = char::from_u32(u32::from(hex4(bytes, p + 2)?)).unwrap_or('\u{fffd}');
-            return Some((c, 6));
-        }
-        _ => return None,
+    let escape = json_text::escape_at(bytes, at)?;
+    let c = match escape {
+        json_text::Escape::Short(c) => c,
+        json_text::Escape::Unit(u) => char::from_u32(u32::from(u))?,
     };
-    Some((c, 2))
-}
-
-/// True when a JSON string's content (escapes intact) decodes to nothing
-/// but whitespace.
-#[cfg(feature = "batch")]
-pub(crate) fn json_is_blank(raw: &str) -> bool {
-    let mut p = 0;
-    while p < raw.len() {
-        match raw_char(raw, p) {
-            Some((c, n)) if c.is_whitespace() => p += n,
-            _ => return false,
-        }
-    }
-    true
+    (!c.is_ascii_alphanumeric()).then_some((escape.len(), c.len_utf8()))
 }
 
 /// [`term_at`] on a JSON string's raw content, decoding as it goes from

@@ -17,7 +17,7 @@
 use crate::analyzer::Analysis;
 use crate::evidence::Finding;
 use crate::lexicon::{Category, CultureResult, SpecimenKind, Value};
-pub use crate::rules::texts::{audience, Audience};
+pub use crate::rules::texts::{audience, weight, Audience};
 use crate::rules::texts::{field, fill};
 #[cfg(test)]
 use crate::rules::texts::{parse, templates};
@@ -324,6 +324,7 @@ mod tests {
                 "{name}: audience {aud:?}"
             );
             assert!(!field(name, "message").is_empty(), "{name}: no message");
+            assert!(weight(id).is_some(), "{name}: no weight");
             match audience(id) {
                 Audience::Provider => {
                     assert!(!field(name, "question").is_empty(), "{name}: no question");
@@ -351,6 +352,15 @@ mod tests {
             rows, sorted,
             "queries/queries.tsv: rows sorted, no duplicate field"
         );
+    }
+
+    #[test]
+    fn a_weight_is_a_whole_number() {
+        let err = parse("ACUITY_NOT_DOCUMENTED\tweight\theavy\n")
+            .err()
+            .unwrap();
+        assert!(err.starts_with("line 1: weight"), "{err}");
+        assert!(parse("ACUITY_NOT_DOCUMENTED\tweight\t3\n").is_ok());
     }
 
     #[test]

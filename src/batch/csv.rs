@@ -669,9 +669,9 @@ fn columns(headers: &::csv::ByteRecord, fields: &Fields, overflow: Option<u64>) 
 
 /// The CSV reader: `.csv`.
 pub const READER: super::source::Reader = super::source::Reader {
-    format: super::source::InputFormat::Csv,
     names: &["csv"],
     extensions: &["csv"],
+    description: "CSV with a header (columns by name, quoted multi-line text, as MIMIC NOTEEVENTS)",
     read: |reader, name, _, config| {
         Box::new(read_with(
             reader,

@@ -182,9 +182,9 @@ fn read_file(root: &Path, path: &Path, counter: &Arc<AtomicU64>, max: usize) -> 
 /// The plain-text reader: `.txt` (the file is one note), and a directory
 /// (every `.txt` file under it).
 pub const READER: super::source::Reader = super::source::Reader {
-    format: super::source::InputFormat::Text,
     names: &["text", "txt", "dir"],
     extensions: &["txt"],
+    description: "a directory tree of .txt files (id = relative path)",
     read: |reader, name, path, config| {
         Box::new(read_one(
             reader,

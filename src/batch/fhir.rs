@@ -55,9 +55,9 @@ struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// The FHIR reader: `.ndjson`.
 pub const READER: super::source::Reader = super::source::Reader {
-    format: super::source::InputFormat::Fhir,
     names: &["fhir", "ndjson"],
     extensions: &["ndjson"],
+    description: "FHIR Bulk Data NDJSON of DocumentReference (text/plain attachments)",
     read: |reader, name, _, config| Box::new(read_with(reader, name, config.max_note_bytes)),
     tree: None,
 };

@@ -1,10 +1,12 @@
 //! JSON text helpers shared by the JSON line readers ([`super::jsonl`],
 //! [`super::fhir`]): the kind of a value for error messages, unescaping a
 //! string's raw content within a byte limit, repairing a line that is
-//! JSON but for its encoding, and which string of a line starts where.
-//! The streaming tokenizer that cuts long strings while a line is read is
-//! in [`super::line`].
+//! JSON but for its encoding. What an escape is and decodes to is
+//! [`crate::json_text`]'s, as is which string of a line starts where; the
+//! streaming tokenizer that cuts long strings while a line is read is in
+//! [`super::line`].
 
+use crate::json_text;
 use serde_json::Value;
 
 /// The kind of a JSON value, as error messages name it.
@@ -63,39 +65,13 @@ pub(crate) fn unescape(s: &str, max: usize) -> Unescaped {
         out.push(&s[i..i + p]);
         i += p;
         // b[i] is the backslash.
-        let simple = match b.get(i + 1) {
-            Some(b'"') => Some('"'),
-            Some(b'\\') => Some('\\'),
-            Some(b'/') => Some('/'),
-            Some(b'b') => Some('\u{8}'),
-            Some(b'f') => Some('\u{c}'),
-            Some(b'n') => Some('\n'),
-            Some(b'r') => Some('\r'),
-            Some(b't') => Some('\t'),
-            _ => None,
-        };
-        if let Some(c) = simple {
-            out.push(c.encode_utf8(&mut [0; 4]));
-            i += 2;
-            continue;
-        }
-        let Some(hi) = hex4(b, i) else {
+        let Some((c, n)) = json_text::decode_at(b, i) else {
             // Not an escape serde_json would pass: keep the backslash.
             out.push("\\");
             i += 1;
             continue;
         };
-        i += 6;
-        let c = match hi {
-            0xD800..=0xDBFF => match hex4(b, i) {
-                Some(lo @ 0xDC00..=0xDFFF) => {
-                    i += 6;
-                    char::from_u32(0x10000 + ((hi as u32 - 0xD800) << 10) + (lo as u32 - 0xDC00))
-                }
-                _ => None,
-            },
-            _ => char::from_u32(hi as u32),
-        };
+        i += n;
         let c = c.unwrap_or_else(|| {
             lone += 1;
             '\u{fffd}'
@@ -107,18 +83,6 @@ pub(crate) fn unescape(s: &str, max: usize) -> Unescaped {
         text: out.text,
         lone_surrogates: lone,
     }
-}
-
-/// The value of `\uXXXX` at `b[i..]`, if that is what is there.
-fn hex4(b: &[u8], i: usize) -> Option<u16> {
-    if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
-        return None;
-    }
-    let digits = std::str::from_utf8(b.get(i + 2..i + 6)?).ok()?;
-    if !digits.bytes().all(|d| d.is_ascii_hexdigit()) {
-        return None;
-    }
-    u16::from_str_radix(digits, 16).ok()
 }
 
 /// Appends text up to a byte limit, counting what would have followed.
@@ -186,36 +150,17 @@ pub(crate) fn repair(line: &[u8]) -> Option<(Vec<u8>, Vec<String>)> {
                 out.push(c);
                 i += 1;
             }
-            b'\\' => match b.get(i + 1) {
-                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                    out.extend_from_slice(&b[i..i + 2]);
-                    i += 2;
+            b'\\' => match json_text::decode_at(b, i) {
+                Some((Some(_), n)) => {
+                    out.extend_from_slice(&b[i..i + n]);
+                    i += n;
                 }
-                Some(b'u') if hex4(b, i).is_some() => {
-                    let hi = hex4(b, i).unwrap_or(0);
-                    match hi {
-                        0xD800..=0xDBFF => {
-                            if let Some(0xDC00..=0xDFFF) = hex4(b, i + 6) {
-                                out.extend_from_slice(&b[i..i + 12]);
-                                i += 12;
-                            } else {
-                                out.extend_from_slice(b"\\ufffd");
-                                lone += 1;
-                                i += 6;
-                            }
-                        }
-                        0xDC00..=0xDFFF => {
-                            out.extend_from_slice(b"\\ufffd");
-                            lone += 1;
-                            i += 6;
-                        }
-                        _ => {
-                            out.extend_from_slice(&b[i..i + 6]);
-                            i += 6;
-                        }
-                    }
+                Some((None, n)) => {
+                    out.extend_from_slice(b"\\ufffd");
+                    lone += 1;
+                    i += n;
                 }
-                _ => {
+                None => {
                     // `\x`, `\u12`, a backslash at the end: the backslash
                     // was meant as a character.
                     out.extend_from_slice(b"\\\\");
@@ -262,27 +207,4 @@ pub(crate) fn repair(line: &[u8]) -> Option<(Vec<u8>, Vec<String>)> {
     } else {
         Some((out, warnings))
     }
-}
-
-/// Which string of `line` starts at byte `at` (0 for the first; keys
-/// count), as [`Cut::ordinal`](super::line::Cut::ordinal) counts them. `line` is JSON as parsed, or
-/// as repaired, which keeps every string and its order.
-pub fn string_ordinal(line: &[u8], at: usize) -> usize {
-    let mut n = 0;
-    let mut in_string = false;
-    let mut i = 0;
-    let end = at.min(line.len());
-    while i < end {
-        match (in_string, line[i]) {
-            (false, b'"') => {
-                in_string = true;
-                n += 1;
-            }
-            (true, b'\\') => i += 1,
-            (true, b'"') => in_string = false,
-            _ => {}
-        }
-        i += 1;
-    }
-    n
 }

@@ -353,9 +353,9 @@ fn decodes_later(content: &str, json: &str, base: &[u8], within: Within<'_>) -> 
 
 /// The JSONL reader: `.jsonl`, `.json`, and the default.
 pub const READER: super::source::Reader = super::source::Reader {
-    format: super::source::InputFormat::Jsonl,
     names: &["jsonl", "json"],
     extensions: &["jsonl", "json"],
+    description: "JSONL records {\"id\", \"text\", optional \"assigned_codes\"} (the default, and standard input)",
     read: |reader, name, _, config| {
         Box::new(read_deferred(
             reader,

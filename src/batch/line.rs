@@ -17,8 +17,9 @@
 //! `read_lines` is the line loop the line readers share: blank lines
 //! skipped, a byte-order mark handled, each line located and parsed.
 
-pub use super::json::string_ordinal;
 use super::{location, Item, Note, ReadError};
+pub use crate::json_text::string_ordinal;
+use crate::json_text::{hex_digit, unit_decoded_len, SHORT_LEN, UNIT_LEN};
 use std::io::BufRead;
 
 /// How much of a line is kept.
@@ -145,7 +146,7 @@ fn read_line_with<R: BufRead + ?Sized>(
         }
         if let Some(p) = memchr::memchr(b'\n', chunk) {
             let n = p + 1;
-            let worst = n.saturating_mul(6);
+            let worst = n.saturating_mul(UNIT_LEN);
             if worst <= limits.string && worst.saturating_add(reserve) <= limits.line {
                 buf.extend_from_slice(&chunk[..n]);
                 reader.consume(n);
@@ -274,8 +275,8 @@ fn read_line_with<R: BufRead + ?Sized>(
                     // The size this token takes once repaired, and the
                     // state after its first byte.
                     let (size, next) = match b {
-                        b'\\' => (2, State::Escape),
-                        0x00..=0x1f => (6, State::InString),
+                        b'\\' => (SHORT_LEN, State::Escape),
+                        0x00..=0x1f => (UNIT_LEN, State::InString),
                         0x80..=0xbf => (1, State::InString),
                         0xc0..=0xdf => (2, State::Utf8(1)),
                         0xe0..=0xef => (3, State::Utf8(2)),
@@ -307,7 +308,7 @@ fn read_line_with<R: BufRead + ?Sized>(
                     if b == b'u' {
                         state = State::Unicode(4, 0);
                         if !skipping {
-                            kept += 4;
+                            kept += UNIT_LEN - SHORT_LEN;
                         }
                     } else {
                         decoded += 1;
@@ -326,15 +327,9 @@ fn read_line_with<R: BufRead + ?Sized>(
                         continue;
                     }
                     raw += 1;
-                    let digit = (b as char).to_digit(16).unwrap_or(0);
-                    let value = value * 16 + digit;
+                    let value = value * 16 + hex_digit(b).unwrap_or(0);
                     if left == 1 {
-                        decoded += match value {
-                            0..=0x7f => 1,
-                            0x80..=0x7ff => 2,
-                            0xd800..=0xdfff => 2,
-                            _ => 3,
-                        };
+                        decoded += unit_decoded_len(value);
                         state = State::InString;
                     } else {
                         state = State::Unicode(left - 1, value);

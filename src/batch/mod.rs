@@ -36,17 +36,17 @@
 //!
 //! To add an input format: write its module (say `xml.rs`, declared here
 //! with `pub mod xml;`) with a `pub const READER: source::Reader` giving
-//! its names, its extensions and a `read` function from a byte stream to
-//! [`Item`]s (using [`decode_capped`] for each note); add its
-//! [`source::InputFormat`] variant and the one line `xml::READER` in
-//! [`source::READERS`]. `--input-format`, the extension table and
-//! [`source::open`] then know it.
+//! its names, its extensions, a description for `scan --help` and a
+//! `read` function from a byte stream to [`Item`]s (using
+//! [`decode_capped`] for each note); add the one line `xml::READER` to
+//! [`source::READERS`]. `--input-format` (values, help, errors), the
+//! extension table and [`source::open`] then know it.
 //!
 //! To add an output format: write its [`write::Writer`] (a header, a
-//! result record, an error record) in its own file, add its [`Format`]
-//! variant, its name in [`Format::NAMES`] and `FromStr`, and the one line
-//! in [`Format::writer`] returning it; `--format` lists its names in
-//! `cli/scan.rs`.
+//! result record, an error record) in its own file (declared here) with a
+//! `pub const FORMAT: Format` (its name, a description for `scan --help`,
+//! the writer), and add the one line to [`FORMATS`]. `--format` (values,
+//! help, errors) follows.
 //!
 //! ## Resource usage
 //!
@@ -271,7 +271,7 @@ impl Note {
     /// True when the text is empty or only whitespace, decoded.
     fn is_blank(&self) -> bool {
         if self.json_escaped {
-            crate::prefilter::json_is_blank(&self.text)
+            crate::json_text::is_blank(&self.text)
         } else {
             self.text.chars().all(char::is_whitespace)
         }
@@ -329,42 +329,62 @@ pub struct Totals {
     pub codes: BTreeMap<String, u64>,
 }
 
-/// The output format of [`run_with`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Format {
-    /// One JSON result record a line (the wire format of [`output`]).
-    #[default]
-    Jsonl,
-    /// One CSV row a note (see [`table`]); the header is written first.
-    Csv,
+/// An output format of [`run_with`]: its name, what it writes and its
+/// [`write::Writer`]. Each format's file defines one as `FORMAT`;
+/// [`FORMATS`] lists them, and that list is the only list of output
+/// formats: `--format`, its help and errors are read from it.
+pub struct Format {
+    /// The name `--format` takes.
+    pub name: &'static str,
+    /// What it writes, as `scan --help` says ("one JSON result a line").
+    pub description: &'static str,
+    /// How it writes a header, a result and an error.
+    pub writer: &'static dyn write::Writer,
 }
+
+/// Every output format; the first is the default.
+pub const FORMATS: &[Format] = &[write::FORMAT, table::FORMAT];
 
 impl Format {
-    /// The names `--format` accepts, in the order of the variants.
-    pub const NAMES: [&'static str; 2] = ["jsonl", "csv"];
+    /// The default format (JSONL).
+    pub fn default_format() -> &'static Format {
+        &FORMATS[0]
+    }
 
-    /// Its writer: the one line to add with a new format.
-    pub fn writer(self) -> &'static dyn write::Writer {
-        match self {
-            Format::Jsonl => &write::Jsonl,
-            Format::Csv => &table::Writer,
-        }
+    /// The names `--format` accepts, in [`FORMATS`] order.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        FORMATS.iter().map(|f| f.name)
+    }
+
+    /// The format named `name`.
+    pub fn named(name: &str) -> Result<&'static Format, String> {
+        FORMATS.iter().find(|f| f.name == name).ok_or_else(|| {
+            format!(
+                "unknown output format {name:?}; expected one of {}",
+                Format::names().collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+
+    /// Its writer.
+    pub fn writer(&self) -> &'static dyn write::Writer {
+        self.writer
     }
 }
 
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "jsonl" => Ok(Format::Jsonl),
-            "csv" => Ok(Format::Csv),
-            _ => Err(format!(
-                "unknown output format {s:?}; expected one of {}",
-                Format::NAMES.join(", ")
-            )),
-        }
+impl std::fmt::Debug for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Format({})", self.name)
     }
 }
+
+impl PartialEq for Format {
+    fn eq(&self, other: &Format) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Format {}
 
 /// How [`run_with`] streams.
 #[derive(Clone, Copy, Debug)]
@@ -374,7 +394,7 @@ pub struct Options {
     /// A chunk ends once its note text reaches this many bytes.
     pub chunk_bytes: usize,
     /// What to write.
-    pub format: Format,
+    pub format: &'static Format,
     /// Stop after writing the first error record (`--strict`).
     pub strict: bool,
     /// Which findings each record carries (`--findings`). Unless
@@ -391,7 +411,7 @@ impl Default for Options {
         Options {
             chunk_records: 1024,
             chunk_bytes: 8 << 20,
-            format: Format::Jsonl,
+            format: Format::default_format(),
             strict: false,
             findings: output::Findings::Cited,
             offsets: output::Offsets::Bytes,
@@ -508,13 +528,13 @@ pub fn render_with(
     options: output::RecordOptions,
     out: &mut Vec<u8>,
 ) {
-    render_as(analyzer, item, Format::Jsonl, options, out);
+    render_as(analyzer, item, Format::default_format(), options, out);
 }
 
 fn render_as(
     analyzer: &Analyzer,
     item: &Item,
-    format: Format,
+    format: &Format,
     options: output::RecordOptions,
     out: &mut Vec<u8>,
 ) -> Tally {
@@ -718,16 +738,21 @@ mod tests {
 
     #[test]
     fn output_formats_parse_by_name_and_only_csv_has_a_header() {
-        for name in Format::NAMES {
-            assert!(name.parse::<Format>().is_ok());
+        let names: Vec<&str> = Format::names().collect();
+        assert_eq!(names[..2], ["jsonl", "csv"]);
+        for name in Format::names() {
+            assert_eq!(Format::named(name).map(|f| f.name), Ok(name));
         }
-        assert!("xml".parse::<Format>().is_err());
-        assert_eq!(Format::Jsonl.writer().header(true), "");
-        assert_eq!(
-            Format::Csv.writer().header(true),
-            format!("{}{}", table::BOM, table::HEADER)
+        // A format added later joins the end of the list.
+        let err = Format::named("xml").unwrap_err();
+        assert!(
+            err.starts_with("unknown output format \"xml\"; expected one of jsonl, csv"),
+            "{err}"
         );
-        assert_eq!(Format::Csv.writer().header(false), table::HEADER);
+        assert_eq!(Format::default_format().writer().header(true), "");
+        let csv = Format::named("csv").unwrap().writer();
+        assert_eq!(csv.header(true), format!("{}{}", table::BOM, table::HEADER));
+        assert_eq!(csv.header(false), table::HEADER);
     }
 
     #[test]
@@ -796,7 +821,7 @@ mod tests {
         let options = Options {
             chunk_records: 7,
             chunk_bytes: 100,
-            format: Format::Jsonl,
+            format: Format::default_format(),
             strict: false,
             findings: output::Findings::Cited,
             offsets: output::Offsets::Bytes,

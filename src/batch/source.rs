@@ -3,12 +3,15 @@
 //!
 //! | path                                 | format |
 //! |--------------------------------------|--------|
-//! | a directory                          | [`InputFormat::Text`]: every `.txt` (or `.txt.gz`) file under it |
-//! | `*.jsonl`, `*.json`                  | [`InputFormat::Jsonl`] |
-//! | `*.ndjson`                           | [`InputFormat::Fhir`] (FHIR Bulk Data export files) |
-//! | `*.csv`                              | [`InputFormat::Csv`] |
-//! | `*.txt`                              | [`InputFormat::Text`]: the file is one note |
-//! | anything else, standard input        | [`InputFormat::Jsonl`] |
+//! | a directory                          | [`dir::READER`]: every `.txt` (or `.txt.gz`) file under it |
+//! | `*.jsonl`, `*.json`                  | [`jsonl::READER`] |
+//! | `*.ndjson`                           | [`fhir::READER`] (FHIR Bulk Data export files) |
+//! | `*.csv`                              | [`csv::READER`] |
+//! | `*.txt`                              | [`dir::READER`]: the file is one note |
+//! | anything else, standard input        | [`jsonl::READER`] (the first of [`READERS`]) |
+//!
+//! The table follows from [`READERS`]: each reader's extensions, the one
+//! with a tree function for a directory, the first for the rest.
 //!
 //! A trailing `.gz` is looked through (`notes.jsonl.gz` is JSONL) and the
 //! file is decompressed while read, whatever the format; standard input is
@@ -28,22 +31,8 @@ pub use super::io::{checked_gz, decoder, is_gz, open_gz_file, verify_gz, Counted
 use super::{csv, dir, fhir, jsonl, Item};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-
-/// The input formats docgap reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InputFormat {
-    /// JSON Lines: one object a line with an id and a text field.
-    Jsonl,
-    /// CSV with a header row; id and text columns chosen by name.
-    Csv,
-    /// Plain text: a directory tree of `.txt` files, or one `.txt` file.
-    Text,
-    /// FHIR Bulk Data NDJSON of DocumentReference resources.
-    Fhir,
-}
 
 /// An input's records, in order.
 pub type Items = Box<dyn Iterator<Item = Item> + Send>;
@@ -60,15 +49,18 @@ pub type TreeFn = fn(&Path, Arc<AtomicU64>, &Config) -> std::io::Result<Tree>;
 
 /// One input format's reader: the names and extensions that choose it,
 /// and how it turns a byte stream into [`Items`]. Each format's module
-/// defines one as `READER`; [`READERS`] lists them.
+/// defines one as `READER`; [`READERS`] lists them, and that list is the
+/// only list of input formats: `--input-format`, its help and errors, and
+/// the extensions recognised are read from it. A reader is known by its
+/// first name.
 pub struct Reader {
-    /// The format it reads.
-    pub format: InputFormat,
-    /// The names `--input-format` accepts for it, the first the one
-    /// [`InputFormat::NAMES`] shows.
+    /// The names `--input-format` accepts for it, the first the one shown.
     pub names: &'static [&'static str],
     /// The file extensions (lower case, without `.gz`) that imply it.
     pub extensions: &'static [&'static str],
+    /// What it reads, as `scan --help` lists the inputs ("CSV with a
+    /// header (...)").
+    pub description: &'static str,
     /// Its records from a decompressed, UTF-8 stream.
     pub read: ReadFn,
     /// For the format a directory implies: its records from a tree.
@@ -79,31 +71,41 @@ pub struct Reader {
 /// input, an unknown extension).
 pub const READERS: &[Reader] = &[jsonl::READER, csv::READER, dir::READER, fhir::READER];
 
-impl InputFormat {
-    /// The names accepted by `--input-format`.
-    pub const NAMES: [&'static str; READERS.len()] = {
-        let mut names = [""; READERS.len()];
-        let mut i = 0;
-        while i < READERS.len() {
-            names[i] = READERS[i].names[0];
-            i += 1;
-        }
-        names
-    };
-
-    /// Its reader in [`READERS`].
-    pub fn reader(self) -> &'static Reader {
-        READERS
-            .iter()
-            .find(|r| r.format == self)
-            .expect("every input format has a reader")
+impl Reader {
+    /// The name it is shown by.
+    pub fn name(&self) -> &'static str {
+        self.names[0]
     }
 
-    /// The format a path implies (see the module table).
-    pub fn of_path(path: &Path) -> InputFormat {
+    /// The default reader: standard input, an unknown extension.
+    pub fn default_reader() -> &'static Reader {
+        &READERS[0]
+    }
+
+    /// The names `--input-format` shows, one per reader, in [`READERS`]
+    /// order.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        READERS.iter().map(Reader::name)
+    }
+
+    /// The reader `--input-format NAME` picks, any of its names.
+    pub fn named(name: &str) -> Result<&'static Reader, String> {
+        READERS
+            .iter()
+            .find(|r| r.names.contains(&name))
+            .ok_or_else(|| {
+                format!(
+                    "unknown input format {name:?}; expected one of {}",
+                    Reader::names().collect::<Vec<_>>().join(", ")
+                )
+            })
+    }
+
+    /// The reader a path implies (see the module table).
+    pub fn of_path(path: &Path) -> &'static Reader {
         if path.is_dir() {
             if let Some(r) = READERS.iter().find(|r| r.tree.is_some()) {
-                return r.format;
+                return r;
             }
         }
         let name = path
@@ -115,29 +117,29 @@ impl InputFormat {
         READERS
             .iter()
             .find(|r| ext.is_some_and(|e| r.extensions.contains(&e)))
-            .unwrap_or(&READERS[0])
-            .format
+            .unwrap_or(Reader::default_reader())
     }
 }
 
-impl FromStr for InputFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match READERS.iter().find(|r| r.names.contains(&s)) {
-            Some(r) => Ok(r.format),
-            None => Err(format!(
-                "unknown input format {s:?}; expected one of {}",
-                InputFormat::NAMES.join(", ")
-            )),
-        }
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Reader({})", self.name())
     }
 }
+
+impl PartialEq for Reader {
+    fn eq(&self, other: &Reader) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Reader {}
 
 /// How to read the inputs.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The format of every input; None: from each path.
-    pub format: Option<InputFormat>,
+    /// The reader of every input; None: from each path.
+    pub format: Option<&'static Reader>,
     /// The id and text field (JSONL) or column (CSV) names.
     pub fields: jsonl::Fields,
     /// Longer notes are cut to this many bytes, with a warning.
@@ -182,12 +184,11 @@ pub fn open(path: &Path, config: &Config, counter: Arc<AtomicU64>) -> std::io::R
     let stdin = path.as_os_str() == "-";
     let format = config.format.unwrap_or_else(|| {
         if stdin {
-            READERS[0].format
+            Reader::default_reader()
         } else {
-            InputFormat::of_path(path)
+            Reader::of_path(path)
         }
     });
-    let format = format.reader();
     if let Some(tree) = format.tree.filter(|_| !stdin && path.is_dir()) {
         let (items, size, files) = tree(path, counter, config)?;
         return Ok(Opened {
@@ -249,31 +250,33 @@ mod tests {
 
     #[test]
     fn formats_follow_the_extension_through_gz() {
-        let f = |p: &str| InputFormat::of_path(Path::new(p));
-        assert_eq!(f("a/notes.jsonl"), InputFormat::Jsonl);
-        assert_eq!(f("notes.JSONL.gz"), InputFormat::Jsonl);
-        assert_eq!(f("NOTEEVENTS.csv.gz"), InputFormat::Csv);
-        assert_eq!(f("DocumentReference.000.ndjson"), InputFormat::Fhir);
-        assert_eq!(f("note.txt"), InputFormat::Text);
-        assert_eq!(f("notes"), InputFormat::Jsonl);
-        assert_eq!("fhir".parse::<InputFormat>(), Ok(InputFormat::Fhir));
-        assert!("xml".parse::<InputFormat>().is_err());
+        let f = |p: &str| Reader::of_path(Path::new(p)).name();
+        assert_eq!(f("a/notes.jsonl"), "jsonl");
+        assert_eq!(f("notes.JSONL.gz"), "jsonl");
+        assert_eq!(f("NOTEEVENTS.csv.gz"), "csv");
+        assert_eq!(f("DocumentReference.000.ndjson"), "fhir");
+        assert_eq!(f("note.txt"), "text");
+        assert_eq!(f("notes"), "jsonl");
+        assert_eq!(Reader::named("ndjson"), Ok(&fhir::READER));
+        // A reader added later joins the end of the list.
+        let err = Reader::named("xml").unwrap_err();
+        assert!(
+            err.starts_with("unknown input format \"xml\"; expected one of jsonl, csv, text, fhir"),
+            "{err}"
+        );
         assert_eq!(text_id(Path::new("d/n1.txt.gz")), "n1.txt");
     }
 
     #[test]
     fn every_reader_is_found_by_its_names_and_extensions() {
-        assert_eq!(InputFormat::NAMES, ["jsonl", "csv", "text", "fhir"]);
+        let names: Vec<&str> = Reader::names().collect();
+        assert_eq!(names[..4], ["jsonl", "csv", "text", "fhir"]);
         for r in READERS {
-            assert_eq!(r.format.reader().names, r.names);
             for name in r.names {
-                assert_eq!(name.parse::<InputFormat>(), Ok(r.format));
+                assert_eq!(Reader::named(name), Ok(r));
             }
             for ext in r.extensions {
-                assert_eq!(
-                    InputFormat::of_path(Path::new(&format!("n.{ext}.gz"))),
-                    r.format
-                );
+                assert_eq!(Reader::of_path(Path::new(&format!("n.{ext}.gz"))), r);
             }
         }
     }

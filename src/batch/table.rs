@@ -20,8 +20,15 @@
 
 use crate::analyzer::Analysis;
 
-/// The CSV writer of [`super::Format::Csv`].
+/// The CSV writer of [`FORMAT`].
 pub struct Writer;
+
+/// The CSV output format.
+pub const FORMAT: super::Format = super::Format {
+    name: "csv",
+    description: "one row a note: id, codes, flags, counts, error, warnings, code descriptions, queries, evidence sentences",
+    writer: &Writer,
+};
 
 impl super::write::Writer for Writer {
     fn header(&self, bom: bool) -> String {

@@ -1,6 +1,7 @@
 //! Output formats: what [`super::run_with`] writes for each record, behind
-//! [`Writer`]. [`super::Format`] names them and [`super::Format::writer`]
-//! picks one; the JSONL writer is here, the CSV one in [`super::table`].
+//! [`Writer`]. Each format's file holds its [`super::Format`] row, listed
+//! in [`super::FORMATS`]; the JSONL writer is here, the CSV one in
+//! [`super::table`].
 
 use crate::analyzer::Analysis;
 use crate::output;
@@ -32,6 +33,13 @@ pub trait Writer: Sync {
 
 /// JSON Lines: one result record a line, the wire format of [`output`].
 pub struct Jsonl;
+
+/// The JSONL output format, the default.
+pub const FORMAT: super::Format = super::Format {
+    name: "jsonl",
+    description: "one JSON result a line",
+    writer: &Jsonl,
+};
 
 impl Writer for Jsonl {
     fn header(&self, _bom: bool) -> String {

@@ -3,8 +3,8 @@
 use super::output::{self, Output};
 use super::EXIT_RECORD_ERRORS;
 use anyhow::Context;
-use docgap::batch::source::{self, Config, InputFormat};
-use docgap::batch::{self, jsonl, Format, Options, Totals};
+use docgap::batch::source::{self, Config, Reader, READERS};
+use docgap::batch::{self, jsonl, Format, Options, Totals, FORMATS};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,13 +13,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Analyse notes: one result per input record, in input order.
-///
-/// Inputs: JSONL records {"id", "text", optional "assigned_codes"} (the default, and standard input), CSV with a header (columns by name, quoted multi-line text, as MIMIC NOTEEVENTS), a directory tree of .txt files (id = relative path), FHIR Bulk Data NDJSON of DocumentReference (text/plain attachments). The format follows the extension (.jsonl, .csv, .ndjson, .txt, a directory) unless --input-format says; .gz files are decompressed.
-///
-/// Every input record yields exactly one output record, in order. A record that cannot be read or analysed yields an error record {"id"?, "error": {"location": "FILE:LINE (byte N)", "message"}} and the run goes on. A record analysed with a caveat (invalid UTF-8 decoded lossily, JSON string damage repaired, a note cut at --max-note-bytes, a duplicate id, an empty text, a ragged CSV row) carries "warnings" and its "location".
-///
-/// Exit status: 0 every record analysed (with or without warnings); 2 some records yielded error records (with --strict: the first one did, and the run stopped there); 1 usage, configuration or I/O failure (an input that cannot be opened, output that cannot be written).
 #[derive(clap::Args, Debug)]
+#[command(long_about = long_about())]
 pub struct Args {
     /// Input files or directories; `-` or none reads standard input.
     #[arg(value_name = "PATH")]
@@ -27,15 +22,18 @@ pub struct Args {
     /// Write results here instead of standard output: written as FILE.partial, renamed to FILE when every record is written (a failed or killed run leaves only FILE.partial). FILE may not be an input nor inside a scanned directory.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Output format: jsonl (one JSON result a line) or csv (one row a note: id, codes, flags, counts, error, warnings, code descriptions, queries, evidence sentences).
-    #[arg(long, default_value = "jsonl", value_name = "FORMAT", value_parser = ["jsonl", "csv"])]
+    #[arg(long, default_value = Format::default_format().name, value_name = "FORMAT",
+          value_parser = clap::builder::PossibleValuesParser::new(Format::names()), help = format_help())]
     format: String,
     /// With --format csv: start the file with a UTF-8 byte order mark, so Excel reads accents and symbols right.
     #[arg(long)]
     bom: bool,
-    /// Input format of every input: jsonl, csv, text, fhir (default: from each path's extension; jsonl for standard input).
-    #[arg(long, value_name = "FORMAT", value_parser = parse_input_format)]
-    input_format: Option<InputFormat>,
+    #[arg(long, value_name = "FORMAT", value_parser = Reader::named, help = format!(
+        "Input format of every input: {} (default: from each path's extension; {} for standard input)",
+        input_format_names(),
+        Reader::default_reader().name()
+    ))]
+    input_format: Option<&'static Reader>,
     /// Worker threads (default or 0: all cores; at most 4 times the cores, more is clamped with a warning).
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=MAX_JOBS as i64))]
     jobs: Option<u32>,
@@ -100,8 +98,45 @@ fn threads(jobs: Option<u32>) -> usize {
     }
 }
 
-fn parse_input_format(s: &str) -> Result<InputFormat, String> {
-    s.parse()
+/// The long `scan --help`: the inputs and their extensions as the readers
+/// ([`READERS`]) give them.
+fn long_about() -> String {
+    let inputs: Vec<&str> = READERS.iter().map(|r| r.description).collect();
+    let mut extensions: Vec<String> = READERS
+        .iter()
+        .filter_map(|r| r.extensions.first())
+        .map(|e| format!(".{e}"))
+        .collect();
+    if READERS.iter().any(|r| r.tree.is_some()) {
+        extensions.push("a directory".into());
+    }
+    format!(
+        "Analyse notes: one result per input record, in input order.\n\n\
+         Inputs: {}. The format follows the extension ({}) unless --input-format says; .gz files are decompressed.\n\n\
+         Every input record yields exactly one output record, in order. A record that cannot be read or analysed yields an error record {{\"id\"?, \"error\": {{\"location\": \"FILE:LINE (byte N)\", \"message\"}}}} and the run goes on. A record analysed with a caveat (invalid UTF-8 decoded lossily, JSON string damage repaired, a note cut at --max-note-bytes, a duplicate id, an empty text, a ragged CSV row) carries \"warnings\" and its \"location\".\n\n\
+         Exit status: 0 every record analysed (with or without warnings); 2 some records yielded error records (with --strict: the first one did, and the run stopped there); 1 usage, configuration or I/O failure (an input that cannot be opened, output that cannot be written).",
+        inputs.join(", "),
+        extensions.join(", ")
+    )
+}
+
+/// The input format names, as help texts list them.
+pub(super) fn input_format_names() -> String {
+    Reader::names().collect::<Vec<_>>().join(", ")
+}
+
+/// `--format`'s help: each output format of [`FORMATS`] and what it writes.
+fn format_help() -> String {
+    let each: Vec<String> = FORMATS
+        .iter()
+        .map(|f| format!("{} ({})", f.name, f.description))
+        .collect();
+    let list = match each.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    format!("Output format: {list}")
 }
 
 /// `123`, `64K`, `64M`, `1G` (powers of 1024); 0 means no limit.
@@ -200,7 +235,7 @@ fn write(
     read_bytes: &AtomicU64,
 ) -> anyhow::Result<Totals> {
     // Clap allows only the known names.
-    let format: Format = args.format.parse().unwrap_or_default();
+    let format = Format::named(&args.format).unwrap_or(Format::default_format());
     let header = format.writer().header(args.bom);
     if !header.is_empty() {
         out.write_all(header.as_bytes())?;

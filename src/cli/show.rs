@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use docgap::batch::jsonl;
-use docgap::batch::source::{self, Config, InputFormat};
+use docgap::batch::source::{self, Config, Reader};
 use docgap::lexicon::Category;
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Read};
@@ -20,9 +20,11 @@ pub struct Args {
     /// Which record (default: the first).
     #[arg(long, value_name = "ID")]
     id: Option<String>,
-    /// Input format: jsonl, csv, text, fhir (default: from the extension).
-    #[arg(long, value_name = "FORMAT", value_parser = parse_input_format)]
-    input_format: Option<InputFormat>,
+    #[arg(long, value_name = "FORMAT", value_parser = Reader::named, help = format!(
+        "Input format: {} (default: from the extension)",
+        super::scan::input_format_names()
+    ))]
+    input_format: Option<&'static Reader>,
     /// Wrap text at this many columns (0: no wrapping).
     #[arg(long, default_value_t = 100, value_name = "COLUMNS")]
     width: usize,
@@ -38,10 +40,6 @@ struct Note {
     id: String,
     text: String,
     assigned: Option<Vec<String>>,
-}
-
-fn parse_input_format(s: &str) -> Result<InputFormat, String> {
-    s.parse()
 }
 
 /// A file or directory goes through scan's readers, so `show` reads what

@@ -21,26 +21,17 @@ use std::io::Write;
 
 const TEMPLATE: &str = include_str!("report.html");
 
-/// Review order: a claim that contradicts the note first (audit risk on a
-/// bill already out), then claim changes, then the queries that move the
-/// code most (acuity decides between M86.9 and a specific code).
-///
-/// One weight per flag: the array is as long as `FlagId::ALL`, so a new flag
-/// does not compile until it is weighed here.
-const WEIGHTS: [(FlagId, u32); FlagId::ALL.len()] = [
-    (FlagId::CodeNotSupported, 8),
-    (FlagId::ExcludedOrganism, 6),
-    (FlagId::ExcludedSite, 6),
-    (FlagId::UnspecifiedCodeUsed, 5),
-    (FlagId::OrganismCodeMissing, 4),
-    (FlagId::OsseousDefectCodeMissing, 4),
-    (FlagId::AcuityNotDocumented, 3),
-    (FlagId::CrmoFeatures, 3),
-    (FlagId::RouteNotDocumented, 2),
-    (FlagId::SiteVague, 2),
-    (FlagId::LateralityMissing, 2),
-    (FlagId::OrganismNotDocumented, 1),
-];
+/// Every flag, heaviest first (ties in `FlagId` order): the review
+/// order. Each flag's weight is its `weight` field in
+/// `queries/queries.tsv`, where the order is explained.
+fn by_weight() -> Vec<(FlagId, u32)> {
+    let mut flags: Vec<(FlagId, u32)> = FlagId::ALL
+        .iter()
+        .map(|&f| (f, crate::queries::weight(f).unwrap_or(1)))
+        .collect();
+    flags.sort_by_key(|&(_, w)| std::cmp::Reverse(w));
+    flags
+}
 
 /// What the report holds besides the results.
 #[derive(Clone, Debug)]
@@ -208,10 +199,9 @@ impl Report {
         let score: u32 = distinct
             .iter()
             .map(|f| {
-                WEIGHTS
-                    .iter()
-                    .find(|w| w.0.as_str() == *f)
-                    .map_or(1, |w| w.1)
+                FlagId::parse(f)
+                    .and_then(crate::queries::weight)
+                    .unwrap_or(1)
             })
             .sum();
         // The text, only for a note to review, and only when the results'
@@ -337,7 +327,7 @@ impl Report {
         data.push_str(",\"descriptions\":");
         data.push_str(&serde_json::to_string(&descriptions).expect("strings"));
         data.push_str(",\"flags\":");
-        let flags: Vec<&str> = WEIGHTS.iter().map(|w| w.0.as_str()).collect();
+        let flags: Vec<&str> = by_weight().iter().map(|w| w.0.as_str()).collect();
         data.push_str(&serde_json::to_string(&flags).expect("strings"));
         data.push_str(",\"notes\":[");
         for (i, r) in rows.iter().enumerate() {
@@ -374,7 +364,7 @@ impl Report {
             ));
         }
         s.push_str("</div>");
-        let flags: Vec<(String, usize, &str)> = WEIGHTS
+        let flags: Vec<(String, usize, &str)> = by_weight()
             .iter()
             .map(|&(f, _)| {
                 let aud = crate::queries::audience(f).as_str();
@@ -538,10 +528,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_flag_has_one_weight() {
-        let mut weighted: Vec<FlagId> = WEIGHTS.iter().map(|w| w.0).collect();
-        weighted.sort();
-        assert_eq!(weighted, FlagId::ALL);
+    fn flags_are_reviewed_heaviest_first() {
+        let order = by_weight();
+        assert_eq!(order.len(), FlagId::ALL.len());
+        assert!(order
+            .windows(2)
+            .all(|w| w[0].1 > w[1].1 || (w[0].1 == w[1].1 && w[0].0 < w[1].0)));
+        // The weights of queries.tsv give the order the report has had
+        // since it was an array here.
+        let shipped = [
+            "CODE_NOT_SUPPORTED",
+            "EXCLUDED_ORGANISM",
+            "EXCLUDED_SITE",
+            "UNSPECIFIED_CODE_USED",
+            "ORGANISM_CODE_MISSING",
+            "OSSEOUS_DEFECT_CODE_MISSING",
+            "ACUITY_NOT_DOCUMENTED",
+            "CRMO_FEATURES",
+            "ROUTE_NOT_DOCUMENTED",
+            "SITE_VAGUE",
+            "LATERALITY_MISSING",
+            "ORGANISM_NOT_DOCUMENTED",
+        ];
+        let kept: Vec<&str> = order
+            .iter()
+            .map(|w| w.0.as_str())
+            .filter(|f| shipped.contains(f))
+            .collect();
+        assert_eq!(kept, shipped);
     }
 
     #[test]

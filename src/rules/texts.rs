@@ -1,7 +1,8 @@
 //! The words of each flag, as data: `queries/queries.tsv` (embedded) holds
 //! every flag's audience, its one-sentence message and the templates its
-//! query is built from. The rules take their messages from here; the
-//! queries (`crate::queries`) their templates.
+//! query is built from, and its weight in the review report. The rules
+//! take their messages from here; the queries (`crate::queries`) their
+//! templates; the report (`crate::report`) the weights.
 
 use super::flag::FlagId;
 use crate::keyed::keyed_enum;
@@ -43,6 +44,12 @@ pub(crate) fn parse(text: &'static str) -> Result<Templates, String> {
                 if flag != "*" && FlagId::parse(flag).is_none() {
                     return Err(format!("line {}: unknown flag {flag:?}", n + 1));
                 }
+                if field == "weight" && text.parse::<u32>().is_err() {
+                    return Err(format!(
+                        "line {}: weight {text:?} is no whole number",
+                        n + 1
+                    ));
+                }
                 rows.push((flag, field, text));
             }
             _ => return Err(format!("line {}: expected flag<TAB>field<TAB>text", n + 1)),
@@ -68,6 +75,12 @@ pub fn audience(id: FlagId) -> Audience {
         "coder" => Audience::Coder,
         _ => Audience::Provider,
     }
+}
+
+/// The flag's weight in the review report (its `weight` field), None
+/// when it has none (a test checks every flag has one).
+pub fn weight(id: FlagId) -> Option<u32> {
+    field(id.as_str(), "weight").parse().ok()
 }
 
 /// The flag's one-sentence message, `{name}` placeholders filled from
