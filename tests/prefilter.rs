@@ -429,6 +429,8 @@ fn screening_json_text_as_written_writes_the_same_records_as_decoding_every_note
             }
         }
     }
-    // Not vacuous: most MTSamples and synthetic notes are screened out.
-    assert!(screened > 1000, "{screened} notes screened out");
+    // Not vacuous: texts without escapes (MTSamples as serde_json writes
+    // it: 373 notes) are cleared without decoding; texts with escapes are
+    // decoded by the reader, as before.
+    assert!(screened > 500, "{screened} notes screened out");
 }

@@ -337,18 +337,16 @@ fn note(
 }
 
 /// True when the text `content` (the JSON string `json` without its
-/// quotes, borrowed from `base`) may be left undecoded: decoding it later
-/// ([`Note::decoded`]) gives the same text and no warning. Not so for a
-/// string the reader cut or the byte limit would cut, nor for one that
-/// may hold an unpaired surrogate escape (a `\u` before `d8`..`df`).
+/// quotes, borrowed from `base`) is left as written: it holds no escape,
+/// so it is its own decoded text, and the first tier can judge it before
+/// anything is decoded ([`Note::json_escaped`]). A string with escapes is
+/// decoded here, once: screening it undecoded costs as much as decoding it
+/// and screening the text (measured: README, issue 14). Nor is one left
+/// that the reader cut or the byte limit would cut.
 fn decodes_later(content: &str, json: &str, base: &[u8], within: Within<'_>) -> bool {
     content.len() <= within.max
         && within.cut_of(json, base).is_none()
-        && !memchr::memmem::find_iter(content.as_bytes(), b"\\u").any(|at| {
-            let hex = &content.as_bytes()[at + 2..];
-            hex.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'd'))
-                && hex.get(1).is_some_and(|b| b"89abAB".contains(b))
-        })
+        && memchr::memchr(b'\\', content.as_bytes()).is_none()
 }
 
 /// The JSONL reader: `.jsonl`, `.json`, and the default.

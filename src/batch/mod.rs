@@ -261,7 +261,7 @@ impl Note {
 
     /// The note's text, decoded if the reader left it escaped.
     pub fn decoded(&self) -> std::borrow::Cow<'_, str> {
-        if self.json_escaped {
+        if self.json_escaped && memchr::memchr(b'\\', self.text.as_bytes()).is_some() {
             json::unescape(&self.text, usize::MAX).text.into()
         } else {
             self.text.as_str().into()
@@ -567,7 +567,9 @@ fn render_as(
                         assigned_codes: note.assigned_codes.clone(),
                         ..crate::Analysis::default()
                     }
-                } else if findings == output::Findings::All {
+                } else if findings == output::Findings::All || note.json_escaped {
+                    // (A text left as JSON the tier did not clear needs no
+                    // second look: it may yield something.)
                     analyzer.analyze_with_claim(&text, claim)
                 } else {
                     analyzer.analyze_screened(&text, claim)

@@ -8,33 +8,30 @@
 use super::map::SentenceLayout;
 use crate::segment::Segments;
 
-/// One row per sentence of `segments`, in order.
+/// One row per sentence of `segments`, in order. (Byte tests only: it runs
+/// on every analysed note.)
 pub(super) fn of(text: &str, segments: &Segments) -> Vec<SentenceLayout> {
-    let mut previous_end: Option<usize> = None;
-    let mut previous_semicolon = false;
-    segments
-        .sentences
-        .iter()
-        .map(|s| {
-            let span = s.span;
-            let words = &text[span.range()];
-            let row = SentenceLayout {
-                starts_line: text[..span.start]
-                    .trim_end_matches([' ', '\t'])
-                    .ends_with('\n'),
-                list_item: is_list_item(words),
-                ends_with_colon: words.trim_end().ends_with(':'),
-                same_line_as_previous: previous_end.is_some_and(|end| {
-                    memchr::memchr(b'\n', &text.as_bytes()[end..span.start]).is_none()
-                }),
-                after_semicolon: previous_semicolon,
-                colon: memchr::memchr(b':', words.as_bytes()).map(|at| span.start + at),
-            };
-            previous_end = Some(span.end);
-            previous_semicolon = words.trim_end().ends_with(';');
-            row
-        })
-        .collect()
+    let b = text.as_bytes();
+    let mut previous: Option<(usize, bool)> = None;
+    let mut rows = Vec::with_capacity(segments.sentences.len());
+    for s in &segments.sentences {
+        let (start, end) = (s.span.start, s.span.end);
+        let words = b[start..end].trim_ascii_end();
+        let mut before = start;
+        while before > 0 && matches!(b[before - 1], b' ' | b'\t') {
+            before -= 1;
+        }
+        rows.push(SentenceLayout {
+            starts_line: before > 0 && b[before - 1] == b'\n',
+            list_item: is_list_item(&text[start..end]),
+            ends_with_colon: words.last() == Some(&b':'),
+            same_line_as_previous: previous.is_some_and(|(end, _)| !b[end..start].contains(&b'\n')),
+            after_semicolon: previous.is_some_and(|(_, semicolon)| semicolon),
+            colon: memchr::memchr(b':', words).map(|at| start + at),
+        });
+        previous = Some((end, words.last() == Some(&b';')));
+    }
+    rows
 }
 
 /// True when `line` starts with a list marker: "(1)", "1.", "1)", "(a)",

@@ -116,20 +116,27 @@ fn withdrawn_in_addendum(facts: &Facts) -> bool {
             .filter_map(|g| Some((g.site_group()?, g.side)))
             .collect()
     };
-    let affirmed_sites: Vec<_> = facts
-        .conditions
-        .iter()
-        .flat_map(|&c| sites_of(facts.f(c).sentence))
-        .collect();
+    let affirmed_sites = std::cell::OnceCell::new();
+    let affirmed_sites = || {
+        affirmed_sites.get_or_init(|| {
+            facts
+                .conditions
+                .iter()
+                .flat_map(|&c| sites_of(facts.f(c).sentence))
+                .collect::<Vec<_>>()
+        })
+    };
     facts.map.findings.iter().any(|f| {
-        let named = sites_of(f.sentence);
         f.category == Category::Condition
             && in_addendum(f)
             && f.assertion.negated
             && !f.assertion.family
             && !f.assertion.hypothetical
             && last_affirmed.is_some_and(|a| f.span.start > a)
-            && (named.is_empty() || named.iter().any(|s| affirmed_sites.contains(s)))
+            && {
+                let named = sites_of(f.sentence);
+                named.is_empty() || named.iter().any(|s| affirmed_sites().contains(s))
+            }
     })
 }
 

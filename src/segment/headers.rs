@@ -24,6 +24,9 @@ pub(super) struct Headers {
     /// starts otherwise is no header, and is passed over without looking
     /// further. See [`Headers::may_start_header`].
     pairs: Box<[u64; 1024]>,
+    /// The first two bytes (lower case) of every addendum header: an
+    /// addendum line without a colon is looked for only after them.
+    addendum_leads: Vec<[u8; 2]>,
 }
 
 impl Headers {
@@ -60,10 +63,22 @@ impl Headers {
                 [c0, c1, ..] => allow(c0, c1),
             }
         }
+        // A problem heading ("#CAUTI", "# chronic OM"): see problem_heading.
+        for c1 in (b'a'..=b'z').chain([b' ']) {
+            allow(b'#', c1);
+        }
+        let mut addendum_leads: Vec<[u8; 2]> = headers
+            .iter()
+            .filter(|(_, &kind)| kind == SectionKind::Addendum)
+            .filter_map(|(k, _)| Some([*k.first()?, *k.get(1)?]))
+            .collect();
+        addendum_leads.sort_unstable();
+        addendum_leads.dedup();
         Headers {
             kinds: headers,
             first_tokens,
             pairs,
+            addendum_leads,
         }
     }
 
@@ -90,6 +105,19 @@ impl Headers {
             Some(n) => self.header_kind_of(std::str::from_utf8(&buf[..n]).expect("ASCII")),
             None => self.header_kind_of(&normalise_header(candidate)),
         }
+    }
+
+    /// The section the first token of `line` names by itself, lower-cased
+    /// on the stack ("ADDENDUM 02/17 ..." names an addendum).
+    fn first_token_kind(&self, line: &str) -> Option<SectionKind> {
+        let mut buf = [0u8; MAX_HEADER];
+        let lead = line.trim_start();
+        let raw = &lead[..lead.len() - first_token_rest(lead).len()];
+        let n = lowercase_into(raw, &mut buf)?;
+        let token = std::str::from_utf8(&buf[..n]).ok()?;
+        self.kinds
+            .get(token.trim_end_matches(TRAILING_MARKS).as_bytes())
+            .copied()
     }
 
     fn header_kind_of(&self, key: &str) -> Option<SectionKind> {
@@ -119,7 +147,7 @@ impl Headers {
         line_start: usize,
         rest: usize,
     ) -> Option<(SectionKind, Span, usize)> {
-        if !text[rest..].starts_with('#') && !self.may_start_header(&text[rest..]) {
+        if !self.may_start_header(&text[rest..]) {
             return None;
         }
         let line = &text[line_start..memchr_newline(text.as_bytes(), line_start)];
@@ -176,8 +204,11 @@ impl Headers {
         let trimmed = rest.trim_end();
         // An addendum announced on a line of its own needs no colon:
         // "ADDENDUM 02/17 (same author) -- assessment corrected".
-        if !trimmed.contains(':')
-            && self.announced_differential(trimmed) == Some(SectionKind::Addendum)
+        let lead2 = |b: &[u8]| [b[0].to_ascii_lowercase(), b[1].to_ascii_lowercase()];
+        if trimmed.len() >= 2
+            && self.addendum_leads.contains(&lead2(trimmed.as_bytes()))
+            && self.first_token_kind(trimmed) == Some(SectionKind::Addendum)
+            && !trimmed.contains(':')
         {
             let start = offset + lead;
             let end = start + trimmed.len();
