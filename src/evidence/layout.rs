@@ -5,16 +5,25 @@
 //! the items listed under a diagnosis that ends with a colon ("Acute
 //! osteomyelitis, 2 sites:\n(1) L distal radius\n(2) R tibial shaft").
 
-use super::map::SentenceLayout;
+use super::map::{Finding, SentenceLayout};
+use crate::lexicon::Category;
 use crate::segment::Segments;
 
-/// One row per sentence of `segments`, in order. (Byte tests only: it runs
-/// on every analysed note.)
-pub(super) fn of(text: &str, segments: &Segments) -> Vec<SentenceLayout> {
+/// One row per sentence of `segments`, in order; the colon is looked for
+/// only in sentences holding an organism (`findings`), the one rule that
+/// asks for it. (Byte tests only: it runs on every analysed note.)
+pub(super) fn of(text: &str, segments: &Segments, findings: &[Finding]) -> Vec<SentenceLayout> {
     let b = text.as_bytes();
+    let mut organisms: Vec<u32> = findings
+        .iter()
+        .filter(|f| f.category == Category::Organism)
+        .map(|f| f.sentence)
+        .collect();
+    organisms.sort_unstable();
+    organisms.dedup();
     let mut previous: Option<(usize, bool)> = None;
     let mut rows = Vec::with_capacity(segments.sentences.len());
-    for s in &segments.sentences {
+    for (n, s) in segments.sentences.iter().enumerate() {
         let (start, end) = (s.span.start, s.span.end);
         let words = b[start..end].trim_ascii_end();
         let mut before = start;
@@ -27,7 +36,11 @@ pub(super) fn of(text: &str, segments: &Segments) -> Vec<SentenceLayout> {
             ends_with_colon: words.last() == Some(&b':'),
             same_line_as_previous: previous.is_some_and(|(end, _)| !b[end..start].contains(&b'\n')),
             after_semicolon: previous.is_some_and(|(_, semicolon)| semicolon),
-            colon: memchr::memchr(b':', words).map(|at| start + at),
+            colon: organisms
+                .binary_search(&(n as u32))
+                .ok()
+                .and_then(|_| memchr::memchr(b':', words))
+                .map(|at| start + at),
         });
         previous = Some((end, words.last() == Some(&b';')));
     }
@@ -122,7 +135,8 @@ mod tests {
         let l: Vec<SentenceLayout> = rows.iter().map(|r| r.1).collect();
         // The note's first line has no line break before it.
         assert!(!l[0].starts_line && l[0].ends_with_colon && !l[0].list_item);
-        assert_eq!(l[0].colon, Some(text.find(':').unwrap()));
+        // Colons are looked for only where an organism is.
+        assert_eq!(l[0].colon, None);
         assert!(l[1].starts_line && l[1].list_item && !l[1].same_line_as_previous);
         assert!(l[2].starts_line && l[2].list_item && l[2].colon.is_none());
         assert!(!l[3].starts_line && l[3].same_line_as_previous && !l[3].ends_with_colon);

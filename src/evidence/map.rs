@@ -121,6 +121,6 @@ pub struct SentenceLayout {
     pub after_semicolon: bool,
     /// Byte offset of its first colon, where a label ends ("Deep bone
     /// cultures (5/5): Pseudomonas aeruginosa"): a finding after it is on a
-    /// result line.
+    /// result line. Looked for only in sentences holding an organism.
     pub colon: Option<usize>,
 }

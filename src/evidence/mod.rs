@@ -151,9 +151,10 @@ pub fn build(
     carry_sides(&mut findings);
     link_to_sites(text, &mut findings);
     link_specimens(text, &mut findings);
+    let layout = layout::of(text, segments, &findings);
     EvidenceMap {
         findings,
-        layout: layout::of(text, segments),
+        layout,
         terms_cut: false,
     }
 }
