@@ -247,6 +247,23 @@ fn is_unit_letter(text: &str, span: Span, before: &[Finding]) -> bool {
         || (b[slash] == b' ' && span.start >= 2 && b[span.start - 2].is_ascii_digit())
 }
 
+/// True when a side written after a bone closes that bone's phrase
+/// ("femur, left", "tibia (right)", "tibia, left side") rather than opening
+/// a new one ("sternal body, bilateral pectoralis flaps": the side is the
+/// muscles').
+fn ends_its_phrase(text: &str, side_end: usize) -> bool {
+    let rest = text[side_end..].trim_start_matches([' ', '\t']);
+    let word: &str = rest
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .next()
+        .unwrap_or("");
+    word.is_empty()
+        || matches!(
+            word.to_ascii_lowercase().as_str(),
+            "side" | "sided" | "only"
+        )
+}
+
 fn is_site(f: &Finding) -> bool {
     f.category == Category::Site
 }
@@ -282,6 +299,7 @@ fn link_sides(text: &str, findings: &mut [Finding]) {
                     && findings[j].side.is_none()
                     && context::words_between(text, findings[j].span.end, findings[i].span.start)
                         <= SIDE_AFTER_SITE
+                    && ends_its_phrase(text, findings[i].span.end)
             });
         if let Some(j) = after.or(before) {
             findings[i].site = Some(j as u32);
@@ -561,6 +579,34 @@ mod tests {
                 _ => unreachable!("side findings hold sides"),
             })
             .collect()
+    }
+
+    /// Each site finding: its words and the side bound to it.
+    fn site_sides(text: &str) -> Vec<(&str, Option<Side>)> {
+        let a = Analyzer::new().analyze(text);
+        a.evidence
+            .findings
+            .iter()
+            .filter(|f| f.category == Category::Site)
+            .map(|f| (&text[f.span.range()], f.side))
+            .collect()
+    }
+
+    #[test]
+    fn a_side_after_a_bone_binds_only_where_it_closes_the_phrase() {
+        assert_eq!(
+            site_sides("Resection of the lower sternal body, bilateral pectoralis flaps."),
+            [("sternal", None)]
+        );
+        for (text, side) in [
+            ("Osteomyelitis of the femur, left.", Side::Left),
+            ("Osteomyelitis of the tibia (right).", Side::Right),
+            ("Osteomyelitis of the tibia, left side.", Side::Left),
+        ] {
+            let found = site_sides(text);
+            assert_eq!(found.len(), 1, "{text}");
+            assert_eq!(found[0].1, Some(side), "{text}");
+        }
     }
 
     #[test]
