@@ -47,6 +47,25 @@ fn read(path: &Path) -> Vec<Note> {
         .collect()
 }
 
+/// Every corpus the tier is checked on: `corpora/*.jsonl`, the dev gold
+/// and MTSamples beside the clone.
+fn corpus_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("corpora"))
+        .expect("corpora/")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    for shared in [
+        "../shared/gold/dev.jsonl",
+        "../shared/gold/dev2.jsonl",
+        "../shared/external/mtsamples/mtsamples.jsonl",
+    ] {
+        files.push(root().join(shared));
+    }
+    files
+}
+
 /// What the tier must not change.
 fn decisions(a: &Analysis) -> String {
     format!("{:?} {:?} {:?}", a.codes, a.flags, a.assigned_codes)
@@ -85,19 +104,7 @@ fn compare(
 #[test]
 fn every_corpus_gets_the_same_codes_and_flags_with_and_without_the_tier() {
     let analyzer = Analyzer::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("corpora"))
-        .expect("corpora/")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    for shared in [
-        "../shared/gold/dev.jsonl",
-        "../shared/gold/dev2.jsonl",
-        "../shared/external/mtsamples/mtsamples.jsonl",
-    ] {
-        files.push(root().join(shared));
-    }
+    let files = corpus_files();
     let mut report = Vec::new();
     let mut total = 0;
     for file in &files {
@@ -356,19 +363,7 @@ fn scan(
 fn screening_json_text_as_written_writes_the_same_records_as_decoding_every_note() {
     let analyzer = Analyzer::new();
     let mut sets: Vec<(String, Vec<Note>)> = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("corpora"))
-        .expect("corpora/")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    for shared in [
-        "../shared/gold/dev.jsonl",
-        "../shared/gold/dev2.jsonl",
-        "../shared/external/mtsamples/mtsamples.jsonl",
-    ] {
-        files.push(root().join(shared));
-    }
+    let files = corpus_files();
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         sets.push((name, read(file)));

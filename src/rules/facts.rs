@@ -103,6 +103,11 @@ impl<'a> Facts<'a> {
         v
     }
 
+    /// Where the last affirmed mention of the infection starts.
+    pub(super) fn last_affirmed(&self) -> Option<usize> {
+        self.conditions.iter().map(|&c| self.f(c).span.start).max()
+    }
+
     pub(super) fn condition_sentences(&self) -> BTreeSet<u32> {
         self.conditions
             .iter()

@@ -69,11 +69,7 @@ fn ruled_out_in_assessment(facts: &Facts) -> bool {
     if facts.conditions.iter().any(|&c| in_assessment(facts.f(c))) {
         return false;
     }
-    let last_affirmed = facts
-        .conditions
-        .iter()
-        .map(|&c| facts.f(c).span.start)
-        .max();
+    let last_affirmed = facts.last_affirmed();
     facts.map.findings.iter().any(|f| {
         f.category == Category::Condition
             && f.value != Value::Condition(ConditionKind::Brodie)
@@ -99,11 +95,7 @@ fn withdrawn_in_addendum(facts: &Facts) -> bool {
     if facts.conditions.iter().any(|&c| in_addendum(facts.f(c))) {
         return false;
     }
-    let last_affirmed = facts
-        .conditions
-        .iter()
-        .map(|&c| facts.f(c).span.start)
-        .max();
+    let last_affirmed = facts.last_affirmed();
     // The sites named with a mention (group and side), whatever their
     // assertion: an addendum about another bone ("MRI of the right foot:
     // no osteomyelitis") withdraws nothing said of this one.
