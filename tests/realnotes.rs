@@ -517,3 +517,16 @@ fn a_problem_heading_ends_the_section_above_it() {
                     Assessment: chronic osteomyelitis of the right calcaneus, contiguous.";
     assert_eq!(codes(numbered), ["B96.4", "M86.671"]);
 }
+
+#[test]
+fn a_treatments_indication_proven_by_bone_culture_is_the_diagnosis() {
+    let note = "OPAT PHARMACY NOTE\nIndication (per ID consult 03/02): osteomyelitis of the R foot, \
+                5th metatarsal head, beneath plantar ulcer; bone biopsy 03/02 grew MRSA.\n\
+                Regimen: vancomycin IV.";
+    assert_eq!(codes(note), ["B95.62", "M86.9"]);
+    // Near miss: an order's indication asks; a bone culture on another
+    // line does not answer it.
+    let asked = "MRI RIGHT FOOT\nIndication: osteomyelitis of the R 5th metatarsal head.\n\
+                 Prior bone biopsy grew MRSA.";
+    assert!(codes(asked).is_empty(), "{:?}", codes(asked));
+}

@@ -185,6 +185,12 @@ fn assert_context(
 ) {
     let sentence_of: Vec<u32> = triggers.iter().map(|t| t.0).collect();
     let all: Vec<Trigger> = triggers.iter().map(|t| t.1).collect();
+    // Read only where an indication holds a diagnosis.
+    let proven = findings
+        .iter()
+        .any(|f| f.section == SectionKind::Indication && f.category == Category::Condition)
+        .then(|| culture_proven_lines(text, findings))
+        .unwrap_or_default();
     // Findings and triggers are both in sentence order: the triggers of a
     // finding's sentence are found by moving two cursors forward.
     let (mut t0, mut t1) = (0, 0);
@@ -215,7 +221,16 @@ fn assert_context(
         a.family |= d.family;
         // An indication asks about the diagnosis; the rest of it (the ulcer
         // that probes to bone, the site, the duration) is the current history.
-        a.hypothetical |= d.hypothetical && !a.negated && f.category == Category::Condition;
+        // Unless the line itself reports bone that grew an organism ("Indication
+        // (per ID consult): osteomyelitis of the R 5th metatarsal head; bone
+        // biopsy grew MRSA"): a treatment's indication, not an order's question.
+        let proven = || {
+            proven
+                .iter()
+                .any(|&(s, e)| s <= f.span.start && f.span.end <= e)
+        };
+        a.hypothetical |=
+            d.hypothetical && !a.negated && f.category == Category::Condition && !proven();
         a.possible |= d.possible && !a.negated;
         a.unrelated |= d.unrelated;
         // A diagnosis listed under past history is history, not the
@@ -223,6 +238,35 @@ fn assert_context(
         a.historical |= f.section == SectionKind::PastHistory && f.category == Category::Condition;
         f.assertion = a;
     }
+}
+
+/// The lines (start, end) on which a bone specimen and an organism are both
+/// reported.
+fn culture_proven_lines(text: &str, findings: &[Finding]) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let line_of = |at: usize| {
+        let start = memchr::memrchr(b'\n', &b[..at]).map_or(0, |n| n + 1);
+        let end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |n| at + n);
+        (start, end)
+    };
+    let mut organisms: Vec<usize> = findings
+        .iter()
+        .filter(|g| g.category == Category::Organism)
+        .map(|g| g.span.start)
+        .collect();
+    organisms.sort_unstable();
+    let mut lines: Vec<(usize, usize)> = findings
+        .iter()
+        .filter(|f| f.value == Value::Specimen(SpecimenKind::Bone))
+        .map(|f| line_of(f.span.start))
+        .filter(|&(s, e)| {
+            organisms
+                .get(organisms.partition_point(|&o| o < s))
+                .is_some_and(|&o| o < e)
+        })
+        .collect();
+    lines.dedup();
+    lines
 }
 
 /// An "L" after a slash or a number: the litre of "mg/L" and "2 L", not
