@@ -520,7 +520,8 @@ fn a_problem_heading_ends_the_section_above_it() {
 
 #[test]
 fn a_treatments_indication_proven_by_bone_culture_is_the_diagnosis() {
-    let note = "OPAT PHARMACY NOTE\nIndication (per ID consult 03/02): osteomyelitis of the R foot, \
+    let note =
+        "OPAT PHARMACY NOTE\nIndication (per ID consult 03/02): osteomyelitis of the R foot, \
                 5th metatarsal head, beneath plantar ulcer; bone biopsy 03/02 grew MRSA.\n\
                 Regimen: vancomycin IV.";
     assert_eq!(codes(note), ["B95.62", "M86.9"]);

@@ -186,11 +186,14 @@ fn assert_context(
     let sentence_of: Vec<u32> = triggers.iter().map(|t| t.0).collect();
     let all: Vec<Trigger> = triggers.iter().map(|t| t.1).collect();
     // Read only where an indication holds a diagnosis.
-    let proven = findings
+    let proven = if findings
         .iter()
         .any(|f| f.section == SectionKind::Indication && f.category == Category::Condition)
-        .then(|| culture_proven_lines(text, findings))
-        .unwrap_or_default();
+    {
+        culture_proven_lines(text, findings)
+    } else {
+        Vec::new()
+    };
     // Findings and triggers are both in sentence order: the triggers of a
     // finding's sentence are found by moving two cursors forward.
     let (mut t0, mut t1) = (0, 0);
