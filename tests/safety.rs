@@ -136,6 +136,58 @@ fn output_file_appears_only_when_complete() {
     assert!(partial.exists());
 }
 
+/// `-o /dev/null` once renamed a regular file over the device (found when
+/// a CI run then read the replaced /dev/null as input). A FIFO stands in
+/// for the device: written in place, it stays a FIFO and its reader gets
+/// every record.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_no_regular_file_is_written_in_place_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch("fifo");
+    let x = dir.join("x.jsonl");
+    std::fs::write(&x, jsonl(&["a", "b", "c"])).unwrap();
+    let fifo = dir.join("out.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo");
+    // The reader, on its own thread: opening a FIFO waits for a writer.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::read_to_string(&path).unwrap_or_default());
+    });
+    let o = run(&["scan", s(&x), "-o", s(&fifo)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+    assert!(!dir.join("out.fifo.partial").exists());
+    // Not a timing: the records are there once the writer has closed; the
+    // bound only catches a hang.
+    let got = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+    assert_eq!(got.lines().count(), 3, "{got}");
+}
+
+/// A symbolic link as `-o`: the file it names gets the results, the link
+/// stays a link.
+#[cfg(unix)]
+#[test]
+fn an_output_behind_a_symbolic_link_replaces_the_file_not_the_link() {
+    let dir = scratch("outlink");
+    let x = dir.join("x.jsonl");
+    std::fs::write(&x, jsonl(&["a", "b"])).unwrap();
+    let real = dir.join("real.jsonl");
+    std::fs::write(&real, "old\n").unwrap();
+    let link = dir.join("link.jsonl");
+    std::os::unix::fs::symlink("real.jsonl", &link).unwrap();
+    let o = run(&["scan", s(&x), "-o", s(&link)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&real).unwrap().lines().count(), 2);
+}
+
 #[test]
 fn closed_standard_output_is_a_failure() {
     let dir = scratch("closed");

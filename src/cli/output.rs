@@ -2,10 +2,12 @@
 //! output, never an input.
 //!
 //! `-o FILE` is written to `FILE.partial` in the same directory and renamed
-//! to `FILE` only when the run has written every record, so a run that
+//! to `FILE` (the file a symbolic link names, not the link) only when the
+//! run has written every record, so a run that
 //! fails, is killed or loses power never leaves a complete-looking `FILE`:
 //! what it wrote is in `FILE.partial`, whose name says so, and an earlier
-//! `FILE` is untouched. Standard output that is closed (`>&-`) is a
+//! `FILE` is untouched. A `FILE` that is no regular file (`/dev/null`, a
+//! FIFO) is written in place: a rename would replace it with a file. Standard output that is closed (`>&-`) is a
 //! failure, not a silent discard: Rust's standard output ignores writes to
 //! a closed descriptor.
 
@@ -144,6 +146,15 @@ pub fn partial_path(path: &Path) -> PathBuf {
 pub enum Output {
     /// Standard output, buffered.
     Stdout(BufWriter<std::io::StdoutLock<'static>>),
+    /// Something that is no regular file (`/dev/null`, a FIFO, a terminal),
+    /// written in place: renaming a file over it would replace the device
+    /// or pipe with a regular file.
+    Device {
+        /// The buffered device.
+        writer: BufWriter<File>,
+        /// Its name.
+        path: PathBuf,
+    },
     /// A file being written under its `.partial` name.
     File {
         /// The buffered `.partial` file.
@@ -161,7 +172,20 @@ impl Output {
     pub fn open(path: Option<&Path>) -> anyhow::Result<Output> {
         const BUF: usize = 1 << 20;
         match path {
+            Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .with_context(|| format!("opening {}", p.display()))?;
+                Ok(Output::Device {
+                    writer: BufWriter::with_capacity(BUF, file),
+                    path: p.to_path_buf(),
+                })
+            }
             Some(p) => {
+                // A symbolic link is followed: the file it names is
+                // replaced, not the link.
+                let p = &std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
                 let partial = partial_path(p);
                 let file = File::create(&partial)
                     .with_context(|| format!("creating {}", partial.display()))?;
@@ -185,6 +209,9 @@ impl Output {
     pub fn finish(self) -> anyhow::Result<()> {
         match self {
             Output::Stdout(mut w) => w.flush().context("writing to standard output"),
+            Output::Device { mut writer, path } => writer
+                .flush()
+                .with_context(|| format!("writing {}", path.display())),
             Output::File {
                 writer,
                 partial,
@@ -210,6 +237,9 @@ impl Output {
     pub fn failed_note(&self) -> String {
         match self {
             Output::Stdout(_) => "standard output holds only part of the results".to_string(),
+            Output::Device { path, .. } => {
+                format!("{} holds only part of the results", path.display())
+            }
             Output::File {
                 partial, target, ..
             } => format!(
@@ -225,19 +255,19 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match self {
             Output::Stdout(w) => w.write(buf),
-            Output::File { writer, .. } => writer.write(buf),
+            Output::Device { writer, .. } | Output::File { writer, .. } => writer.write(buf),
         }
     }
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         match self {
             Output::Stdout(w) => w.write_all(buf),
-            Output::File { writer, .. } => writer.write_all(buf),
+            Output::Device { writer, .. } | Output::File { writer, .. } => writer.write_all(buf),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Output::Stdout(w) => w.flush(),
-            Output::File { writer, .. } => writer.flush(),
+            Output::Device { writer, .. } | Output::File { writer, .. } => writer.flush(),
         }
     }
 }
