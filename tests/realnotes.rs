@@ -531,3 +531,14 @@ fn a_treatments_indication_proven_by_bone_culture_is_the_diagnosis() {
                  Prior bone biopsy grew MRSA.";
     assert!(codes(asked).is_empty(), "{:?}", codes(asked));
 }
+
+#[test]
+fn a_problem_mark_inside_a_history_list_stays_history() {
+    let note = "PMH:\n#DM2 with neuropathy\n#Osteomyelitis of the L hallux 2019\n#HTN\n\n\
+                Assessment: cellulitis of the right leg, no bone involvement on MRI.";
+    assert!(codes(note).is_empty(), "{:?}", codes(note));
+    // Near miss: the same mark after the history list opens a current problem.
+    let current = "PMH: DM2, HTN.\n\nHOSPITAL COURSE\n#Osteomyelitis of the L hallux, chronic, \
+                   contiguous from the ulcer. Bone cx: MSSA.";
+    assert_eq!(codes(current), ["B95.61", "M86.672"]);
+}

@@ -124,7 +124,26 @@ impl Segmenter {
             let list_item = is_list_item(&text[rest..]);
             let mut body_start = line_start;
 
-            if let Some((kind, header, after)) = self.headers.line_header(text, line_start, rest) {
+            // A problem heading ("#CAUTI") opens an assessment problem, but
+            // in a history list ("PMH:\n#osteomyelitis L foot 2019") it is
+            // one more item of that list.
+            let in_history = || {
+                seg.sections.last().is_some_and(|s| {
+                    matches!(
+                        s.kind,
+                        SectionKind::PastHistory
+                            | SectionKind::FamilyHistory
+                            | SectionKind::SocialHistory
+                            | SectionKind::Medications
+                            | SectionKind::HealthMaintenance
+                    )
+                })
+            };
+            let header = self
+                .headers
+                .line_header(text, line_start, rest)
+                .filter(|(_, h, _)| !(text.as_bytes()[h.start] == b'#' && in_history()));
+            if let Some((kind, header, after)) = header {
                 close(&mut seg, text, &mut open, line_start);
                 let last = seg.sections.last_mut().expect("one section at least");
                 last.span.end = line_start;
