@@ -295,8 +295,8 @@ fn is_unit_letter(text: &str, span: Span, before: &[Finding]) -> bool {
 }
 
 /// True when a side written after a bone closes that bone's phrase
-/// ("femur, left", "tibia (right)", "tibia, left side") rather than opening
-/// a new one ("sternal body, bilateral pectoralis flaps": the side is the
+/// ("femur, left", "tibia (right)", "tibia, left side", "femur, left lower
+/// extremity") rather than opening a new one ("sternal body, bilateral pectoralis flaps": the side is the
 /// muscles').
 fn ends_its_phrase(text: &str, side_end: usize) -> bool {
     let rest = text[side_end..].trim_start_matches([' ', '\t']);
@@ -304,10 +304,12 @@ fn ends_its_phrase(text: &str, side_end: usize) -> bool {
         .split(|c: char| !c.is_alphanumeric() && c != '-')
         .next()
         .unwrap_or("");
+    // The side's own noun, or the limb the bone is in ("femur, left lower
+    // extremity").
     word.is_empty()
         || matches!(
             word.to_ascii_lowercase().as_str(),
-            "side" | "sided" | "only"
+            "side" | "sided" | "only" | "lower" | "upper" | "leg" | "arm" | "limb" | "extremity"
         )
 }
 
@@ -649,6 +651,10 @@ mod tests {
             ("Osteomyelitis of the femur, left.", Side::Left),
             ("Osteomyelitis of the tibia (right).", Side::Right),
             ("Osteomyelitis of the tibia, left side.", Side::Left),
+            (
+                "Osteomyelitis of the femur, left lower extremity.",
+                Side::Left,
+            ),
         ] {
             let found = site_sides(text);
             assert_eq!(found.len(), 1, "{text}");
