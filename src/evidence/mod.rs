@@ -243,15 +243,17 @@ fn assert_context(
     }
 }
 
+/// The bounds (start, end) of the line around byte `at`, without its break.
+fn line_around(text: &str, at: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let start = memchr::memrchr(b'\n', &b[..at]).map_or(0, |n| n + 1);
+    let end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |n| at + n);
+    (start, end)
+}
+
 /// The lines (start, end) on which a bone specimen and an organism are both
 /// reported.
 fn culture_proven_lines(text: &str, findings: &[Finding]) -> Vec<(usize, usize)> {
-    let b = text.as_bytes();
-    let line_of = |at: usize| {
-        let start = memchr::memrchr(b'\n', &b[..at]).map_or(0, |n| n + 1);
-        let end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |n| at + n);
-        (start, end)
-    };
     let mut organisms: Vec<usize> = findings
         .iter()
         .filter(|g| g.category == Category::Organism)
@@ -261,7 +263,7 @@ fn culture_proven_lines(text: &str, findings: &[Finding]) -> Vec<(usize, usize)>
     let mut lines: Vec<(usize, usize)> = findings
         .iter()
         .filter(|f| f.value == Value::Specimen(SpecimenKind::Bone))
-        .map(|f| line_of(f.span.start))
+        .map(|f| line_around(text, f.span.start))
         .filter(|&(s, e)| {
             organisms
                 .get(organisms.partition_point(|&o| o < s))
@@ -593,19 +595,15 @@ const ROWS_BELOW_SPECIMEN: usize = 8;
 /// ("OBR|3||...|URINE CX (FOLEY)|" then "OBX|6|TX|ORG||Klebsiella
 /// pneumoniae"): an export names the specimen once, above its results.
 fn specimen_row_above(text: &str, findings: &[Finding], i: usize) -> Option<usize> {
-    let line_start =
-        |at: usize| memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |n| n + 1);
-    let line_end =
-        |at: usize| memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |n| at + n);
-    let at = findings[i].span.start;
-    if !text[line_start(at)..line_end(at)].contains('|') {
+    let (start, end) = line_around(text, findings[i].span.start);
+    if !text[start..end].contains('|') {
         return None;
     }
     let j = (0..i).rev().find(|&j| {
         findings[j].category == Category::Specimen
             && !matches!(findings[j].value, Value::Specimen(SpecimenKind::Culture))
     })?;
-    let rows = &text[line_start(findings[j].span.start)..line_end(at)];
+    let rows = &text[line_around(text, findings[j].span.start).0..end];
     let mut lines = rows.split('\n');
     let every_row = lines.all(|l| l.contains('|'));
     (every_row && rows.split('\n').count() <= ROWS_BELOW_SPECIMEN + 1).then_some(j)

@@ -40,37 +40,33 @@ pub(super) fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
         };
         return Some((a, i));
     }
+    // The first finding of the infection's sentences that `is` a chronic
+    // indicator, with it as the evidence.
+    let chronic_if = |is: &dyn Fn(&Finding) -> bool| {
+        facts
+            .map
+            .findings
+            .iter()
+            .position(|f| sentences.contains(&f.sentence) && is(f))
+            .map(|i| (Acuity::Chronic, i as u32))
+    };
     // A long duration stated in a sentence that affirms the infection
     // ("osteomyelitis of the calcaneus for 9 months"): the duration is the
     // evidence. (Read whatever its assertion, as the words were before
     // they became findings.)
-    facts
-        .map
-        .findings
-        .iter()
-        .enumerate()
-        .find(|(_, f)| {
-            f.category == Category::Duration
-                && matches!(&f.value, Value::Duration(k) if &**k == "long")
-                && sentences.contains(&f.sentence)
+    chronic_if(&|f| {
+        f.category == Category::Duration
+            && matches!(&f.value, Value::Duration(k) if &**k == "long")
+    })
+    .or_else(|| {
+        // Section 5: a sequestrum, an involucrum or a sinus tract said
+        // with the infection is a chronic indicator too.
+        chronic_if(&|f| {
+            f.assertion.is_affirmed()
+                && (f.category == Category::Sinus
+                    || matches!(&f.value, Value::Imaging(k) if matches!(&**k, "sequestrum" | "involucrum")))
         })
-        .map(|(i, _)| (Acuity::Chronic, i as u32))
-        .or_else(|| {
-            // Section 5: a sequestrum, an involucrum or a sinus tract said
-            // with the infection is a chronic indicator too.
-            facts
-                .map
-                .findings
-                .iter()
-                .enumerate()
-                .find(|(_, f)| {
-                    f.assertion.is_affirmed()
-                        && sentences.contains(&f.sentence)
-                        && (f.category == Category::Sinus
-                            || matches!(&f.value, Value::Imaging(k) if matches!(&**k, "sequestrum" | "involucrum")))
-                })
-                .map(|(i, _)| (Acuity::Chronic, i as u32))
-        })
+    })
 }
 
 /// Section 4 (and issue: long templated notes): a route word documents the

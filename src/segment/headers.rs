@@ -88,14 +88,8 @@ impl Headers {
         // Most lines are not headers: their first token, lower-cased on the
         // stack, is no header's first token.
         let mut buf = [0u8; MAX_HEADER];
-        let lead = candidate.trim_start();
-        let raw = &lead[..lead.len() - first_token_rest(lead).len()];
-        if let Some(n) = lowercase_into(raw, &mut buf) {
-            let token = std::str::from_utf8(&buf[..n]).expect("whole characters");
-            if !self
-                .first_tokens
-                .contains(token.trim_end_matches(TRAILING_MARKS).as_bytes())
-            {
+        if let Some(token) = first_token_lower(candidate, &mut buf) {
+            if !self.first_tokens.contains(token.as_bytes()) {
                 return None;
             }
         }
@@ -111,13 +105,8 @@ impl Headers {
     /// on the stack ("ADDENDUM 02/17 ..." names an addendum).
     fn first_token_kind(&self, line: &str) -> Option<SectionKind> {
         let mut buf = [0u8; MAX_HEADER];
-        let lead = line.trim_start();
-        let raw = &lead[..lead.len() - first_token_rest(lead).len()];
-        let n = lowercase_into(raw, &mut buf)?;
-        let token = std::str::from_utf8(&buf[..n]).ok()?;
-        self.kinds
-            .get(token.trim_end_matches(TRAILING_MARKS).as_bytes())
-            .copied()
+        let token = first_token_lower(line, &mut buf)?;
+        self.kinds.get(token.as_bytes()).copied()
     }
 
     fn header_kind_of(&self, key: &str) -> Option<SectionKind> {
@@ -282,6 +271,16 @@ fn problem_heading(line: &str) -> Option<usize> {
     rest[blanks..]
         .starts_with(|c: char| c.is_ascii_alphabetic())
         .then_some(1 + blanks)
+}
+
+/// The first token of `s`, lower-cased into `buf` and stripped of its
+/// trailing marks; None when it does not fit there.
+fn first_token_lower<'b>(s: &str, buf: &'b mut [u8; MAX_HEADER]) -> Option<&'b str> {
+    let lead = s.trim_start();
+    let raw = &lead[..lead.len() - first_token_rest(lead).len()];
+    let n = lowercase_into(raw, buf)?;
+    let token = std::str::from_utf8(&buf[..n]).expect("whole characters");
+    Some(token.trim_end_matches(TRAILING_MARKS))
 }
 
 /// Where a header's first token ends: at whitespace or a separator of
