@@ -29,6 +29,8 @@
 //! for keys: a prefix of each term's first word, after a space when the
 //! term begins with a letter or digit (its left word boundary), so keys
 //! only match at word starts ("ver" inside "over" is never a candidate).
+//! A term that holds another term on word boundaries ("vertebral
+//! osteomyelitis") needs no key of its own: the inner term's key finds it.
 //! Terms whose first words share four bytes or more share a key (" osteo"
 //! for every osteomyelitis spelling, " infect" for "infected" and
 //! "infection"). Keys of four bytes or more go to one `aho-corasick`
@@ -195,9 +197,10 @@ impl Prefilter {
     /// The tier for `lexicon`'s condition terms and the claim families the
     /// rules flag without a diagnosis.
     pub fn new(lexicon: &Lexicon) -> Prefilter {
-        let terms = lexicon
-            .of(Category::Condition)
-            .map(|e| Anchor::Term(e.term.clone()));
+        let terms: Vec<&str> = lexicon.of(Category::Condition).map(|e| &*e.term).collect();
+        let terms = implied_terms_dropped(&terms)
+            .into_iter()
+            .map(|t| Anchor::Term(t.into()));
         let families = crate::rules::FLAGGED_WITHOUT_DIAGNOSIS
             .iter()
             .map(|f| Anchor::Family((*f).into()));
@@ -457,6 +460,41 @@ impl Prefilter {
     }
 }
 
+/// `terms` less each term in which another of them occurs on word
+/// boundaries ("vertebral osteomyelitis" holds "osteomyelitis", "chronic
+/// recurrent multifocal osteomyelitis/chronic nonbacterial osteomyelitis"
+/// holds it twice), and less a repeat of an earlier term (ASCII case
+/// aside). Wherever such a term occurs as [`term_at`] reads it, the term
+/// inside it occurs too (a space of both is the same run of spaces; the
+/// characters around the inner one are the outer one's, so its boundaries
+/// hold), so the tier says yes to the same notes with fewer keys. That
+/// matters for speed: "vertebral", "chronic", "mandibular" and "TB" lead no
+/// osteomyelitis term of their own, and as keys they are common words that
+/// crowd the packed searcher's fingerprint.
+fn implied_terms_dropped<'t>(terms: &[&'t str]) -> Vec<&'t str> {
+    let inside = |outer: &str, inner: &str| {
+        let (o, n) = (outer.as_bytes(), inner.as_bytes());
+        !n.is_empty()
+            && (0..=o.len().saturating_sub(n.len())).any(|i| {
+                o.len() >= n.len()
+                    && o[i..i + n.len()].eq_ignore_ascii_case(n)
+                    && outer.is_char_boundary(i)
+                    && outer.is_char_boundary(i + n.len())
+                    && is_boundary(outer, i, i + n.len())
+            })
+    };
+    terms
+        .iter()
+        .enumerate()
+        .filter(|&(i, outer)| {
+            !terms.iter().enumerate().any(|(j, inner)| {
+                j != i && inside(outer, inner) && (inner.len() < outer.len() || j < i)
+            })
+        })
+        .map(|(_, t)| *t)
+        .collect()
+}
+
 /// The keys for `leads`: each lead is cut to a prefix it shares with
 /// another lead when that prefix is [`SHARED_PREFIX`] bytes or more (on a
 /// character boundary), and a lead another key starts is dropped; every
@@ -700,6 +738,41 @@ mod tests {
             long.push_str("osteomyelitis");
             assert!(p.hits(&long));
         }
+    }
+
+    #[test]
+    fn a_term_holding_another_on_word_boundaries_is_no_anchor_of_its_own() {
+        let kept = implied_terms_dropped(&[
+            "vertebral osteomyelitis",
+            "osteomyelitis",
+            "discitis-osteomyelitis",
+            "chronic osteomyelitis/osteomyelitis",
+            "osteo",
+            "bone infection",
+            "Osteomyelitis",
+            "periosteomyelitis",
+        ]);
+        // "osteo" ends inside "osteomyelitis", "osteomyelitis" starts inside
+        // "periosteomyelitis": neither holds the other on word boundaries.
+        assert_eq!(
+            kept,
+            [
+                "osteomyelitis",
+                "osteo",
+                "bone infection",
+                "periosteomyelitis"
+            ]
+        );
+        // The shipped lexicon: the osteomyelitis spellings after another
+        // word give no key of that word, and every note answers as before
+        // (tests/prefilter.rs).
+        let p = Prefilter::new(&Lexicon::embedded());
+        for common in [&b" chronic"[..], b" vertebral", b" tb", b" mandibular"] {
+            assert!(!p.keys.iter().any(|k| &k[..] == common), "{common:?}");
+        }
+        assert!(p.hits("Chronic recurrent multifocal osteomyelitis."));
+        assert!(p.hits("Vertebral  spondylitis at L4"));
+        assert!(!p.hits("chronic vertebral pain, TB negative"));
     }
 
     #[test]
