@@ -34,6 +34,7 @@
 //! analyse a ~4 KB note and to build an `Analyzer`.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use docgap::batch::source::Config;
 use docgap::batch::{self, jsonl, Item, Note, Options};
 use docgap::internals::Matcher;
 use docgap::output::{self, Findings, RecordOptions};
@@ -146,15 +147,21 @@ struct Tools<'a> {
 
 /// `docgap scan` over JSONL bytes in memory, on `pool`: as the command
 /// does, each text is screened as written and decoded only where it must
-/// be, on the workers.
+/// be, as it is read on one thread, on the workers with more
+/// (`Config::screen_for`).
 fn scan(tools: &Tools, pool: &rayon::ThreadPool, jsonl: &[u8], findings: Findings) -> Vec<u8> {
-    let items = jsonl::read_deferred(
-        jsonl,
-        "bench".into(),
-        jsonl::Fields::default(),
-        batch::DEFAULT_MAX_NOTE_BYTES,
-        true,
-    );
+    let (fields, max) = (jsonl::Fields::default(), batch::DEFAULT_MAX_NOTE_BYTES);
+    let items: Box<dyn Iterator<Item = batch::Item> + Send> =
+        match Config::screen_for(tools.analyzer, pool.current_num_threads(), findings) {
+            Some(p) => Box::new(jsonl::read_screened(jsonl, "bench".into(), fields, max, p)),
+            None => Box::new(jsonl::read_deferred(
+                jsonl,
+                "bench".into(),
+                fields,
+                max,
+                true,
+            )),
+        };
     let options = Options {
         findings,
         ..Options::default()

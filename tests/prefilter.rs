@@ -315,27 +315,47 @@ fn json_string(text: &str, ascii: bool) -> String {
     out
 }
 
-/// The records `docgap scan` writes for `jsonl`, with decoding deferred
-/// to the workers (and the screen run on each text as written) or not, and
-/// the notes the screen cleared without decoding.
+/// How a scan reads JSON text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Reading {
+    /// Every text decoded by the reader.
+    Decoded,
+    /// Texts without escapes left as written, screened on the workers.
+    Deferred,
+    /// Left as written and screened by the reader, as `docgap scan --jobs
+    /// 1` does (where the run does not write the full map).
+    Screened,
+}
+
+/// The records `docgap scan` writes for `jsonl`, read as `reading` says,
+/// and the notes the screen cleared without decoding.
 fn scan(
     analyzer: &Analyzer,
     jsonl: &[u8],
     findings: docgap::Findings,
-    defer: bool,
+    reading: Reading,
 ) -> (Vec<u8>, usize) {
-    use docgap::batch::{self, jsonl as reader};
-    let items: Vec<batch::Item> =
-        reader::read_deferred(jsonl, "t".into(), reader::Fields::default(), 1 << 26, defer)
-            .collect();
+    use docgap::batch::{self, jsonl as reader, source::Config};
+    let fields = reader::Fields::default;
+    let screen = Config::screen_for(analyzer, 1, findings);
+    let items: Vec<batch::Item> = match (reading, screen) {
+        (Reading::Screened, Some(p)) => {
+            reader::read_screened(jsonl, "t".into(), fields(), 1 << 26, p).collect()
+        }
+        (Reading::Decoded, _) => {
+            reader::read_deferred(jsonl, "t".into(), fields(), 1 << 26, false).collect()
+        }
+        _ => reader::read_deferred(jsonl, "t".into(), fields(), 1 << 26, true).collect(),
+    };
     let cleared = items
         .iter()
         .filter_map(|i| i.note.as_ref().ok())
         .filter(|n| {
-            n.json_escaped
-                && analyzer
-                    .clears_json(&n.text, n.assigned_codes.as_deref())
-                    .is_some()
+            n.cleared.is_some()
+                || n.json_escaped
+                    && analyzer
+                        .clears_json(&n.text, n.assigned_codes.as_deref())
+                        .is_some()
         })
         .count();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -368,6 +388,27 @@ fn screening_json_text_as_written_writes_the_same_records_as_decoding_every_note
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         sets.push((name, read(file)));
     }
+    // Notes a reader that screens must still warn about or read a claim
+    // for: empty and blank texts, a repeated id, a claim the audit reads
+    // on a text with no diagnosis, a code written in the text.
+    let note = |id: &str, text: &str, assigned: Option<&[&str]>| Note {
+        id: id.into(),
+        text: text.into(),
+        assigned: assigned.map(|a| a.iter().map(|c| c.to_string()).collect()),
+    };
+    sets.push((
+        "edge cases".into(),
+        vec![
+            note("e1", "", None),
+            note("e2", "   ", None),
+            note("e3", "Knee pain, no fever.", None),
+            note("e3", "Knee pain again.", None),
+            note("e4", "Wound check only.", Some(&["M86.172"])),
+            note("e5", "Wound check only.", Some(&["I10"])),
+            note("e6", "Dx: E11.9 and I10, follow up.", None),
+            note("", "Nothing of note.", None),
+        ],
+    ));
     for (seed, share) in [(5, Some(1)), (6, Some(20))] {
         let notes = docgap::tools::synth::notes_with(300, seed, share)
             .map(|s| Note {
@@ -407,12 +448,18 @@ fn screening_json_text_as_written_writes_the_same_records_as_decoding_every_note
                 docgap::Findings::None,
                 docgap::Findings::All,
             ] {
-                let (plain, none) = scan(&analyzer, &jsonl, findings, false);
-                let (fast, out_of) = scan(&analyzer, &jsonl, findings, true);
+                let (plain, none) = scan(&analyzer, &jsonl, findings, Reading::Decoded);
+                let (fast, out_of) = scan(&analyzer, &jsonl, findings, Reading::Deferred);
+                let (read, in_reader) = scan(&analyzer, &jsonl, findings, Reading::Screened);
                 assert_eq!(none, 0);
+                assert_eq!(in_reader, out_of);
                 assert!(
                     plain == fast,
                     "{name} (ascii {ascii}, {findings:?}): the screen changed the output"
+                );
+                assert!(
+                    plain == read,
+                    "{name} (ascii {ascii}, {findings:?}): screening in the reader changed the output"
                 );
                 if findings == docgap::Findings::Cited {
                     println!(

@@ -896,6 +896,7 @@ fn note(
         assigned_codes,
         warnings,
         json_escaped: false,
+        cleared: None,
     })
 }
 

@@ -266,6 +266,7 @@ fn resource_note(
         assigned_codes: None,
         warnings,
         json_escaped: false,
+        cleared: None,
     })
 }
 

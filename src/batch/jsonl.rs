@@ -23,6 +23,7 @@ use super::json::repair;
 use super::json::{kind, raw_kind, unescape};
 use super::line::{read_lines, Cut};
 use super::{truncation_warning, Item, Note, ReadError};
+use crate::prefilter::{claim_may_yield, Prefilter};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -140,7 +141,7 @@ pub fn parse_record(
     fields: &Fields,
     max_note_bytes: usize,
 ) -> Result<Note, ReadError> {
-    parse_kept(line, &[], fields, max_note_bytes, false)
+    parse_kept(line, &[], fields, max_note_bytes, false, None)
 }
 
 /// [`parse_record`] for a line the reader shortened: `cuts` says which of
@@ -151,11 +152,13 @@ pub(crate) fn parse_kept(
     fields: &Fields,
     max_note_bytes: usize,
     defer: bool,
+    screen: Option<&Prefilter>,
 ) -> Result<Note, ReadError> {
     let within = Within {
         cuts,
         max: max_note_bytes,
         defer,
+        screen,
     };
     match parse_raw(line, fields) {
         Ok(raw) => note(raw, line, fields, within, Vec::new()),
@@ -188,6 +191,9 @@ struct Within<'c> {
     /// Leave a text as the JSON string wrote it where decoding it later
     /// gives the same note ([`Note::json_escaped`]).
     defer: bool,
+    /// Run the first tier on such a text now, while the line is in cache,
+    /// and keep no text of a note it clears ([`Note::cleared`]).
+    screen: Option<&'c Prefilter>,
 }
 
 impl Within<'_> {
@@ -287,12 +293,21 @@ fn note(
         Some(json) if json.starts_with('"') => {
             let content = &json[1..json.len() - 1];
             if within.defer && decodes_later(content, json, base, within) {
+                let cleared = within
+                    .screen
+                    .filter(|_| !claim_may_yield(assigned_codes.as_deref()))
+                    .filter(|_| !crate::json_text::is_blank(content))
+                    .and_then(|p| p.clears_json(content));
                 return Ok(Note {
                     id,
-                    text: content.to_string(),
+                    text: match cleared {
+                        Some(_) => String::new(),
+                        None => content.to_string(),
+                    },
                     assigned_codes,
                     warnings,
-                    json_escaped: true,
+                    json_escaped: cleared.is_none(),
+                    cleared,
                 });
             }
             let u = unescape(&json[1..json.len() - 1], max_note_bytes);
@@ -333,6 +348,7 @@ fn note(
         assigned_codes,
         warnings,
         json_escaped: false,
+        cleared: None,
     })
 }
 
@@ -354,14 +370,21 @@ pub const READER: super::source::Reader = super::source::Reader {
     names: &["jsonl", "json"],
     extensions: &["jsonl", "json"],
     description: "JSONL records {\"id\", \"text\", optional \"assigned_codes\"} (the default, and standard input)",
-    read: |reader, name, _, config| {
-        Box::new(read_deferred(
+    read: |reader, name, _, config| match &config.screen {
+        Some(prefilter) => Box::new(read_screened(
+            reader,
+            name,
+            config.fields.clone(),
+            config.max_note_bytes,
+            prefilter.clone(),
+        )),
+        None => Box::new(read_deferred(
             reader,
             name,
             config.fields.clone(),
             config.max_note_bytes,
             config.defer_decoding,
-        ))
+        )),
     },
     tree: None,
 };
@@ -397,7 +420,26 @@ pub fn read_deferred<R: BufRead>(
     defer: bool,
 ) -> impl Iterator<Item = Item> {
     read_lines(reader, name, max_note_bytes, move |line, cuts| {
-        parse_kept(line, cuts, &fields, max_note_bytes, defer)
+        parse_kept(line, cuts, &fields, max_note_bytes, defer, None)
+    })
+}
+
+/// [`read_deferred`] that also screens each text left as written with
+/// `prefilter` (the analyzer's first tier) as its line is read: a note it
+/// clears keeps no text ([`Note::cleared`]). One copy and one pass over
+/// the text fewer than screening on the workers, so it is the faster way
+/// where the reader and the analysis share one thread; with several, the
+/// workers screen in parallel ([`read_deferred`]), and the reader would be
+/// the bottleneck. Not for runs that write the full evidence map.
+pub fn read_screened<R: BufRead>(
+    reader: R,
+    name: String,
+    fields: Fields,
+    max_note_bytes: usize,
+    prefilter: std::sync::Arc<Prefilter>,
+) -> impl Iterator<Item = Item> {
+    read_lines(reader, name, max_note_bytes, move |line, cuts| {
+        parse_kept(line, cuts, &fields, max_note_bytes, true, Some(&prefilter))
     })
 }
 

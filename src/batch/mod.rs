@@ -245,6 +245,13 @@ pub struct Note {
     /// [`run_with`] screens it on its workers and decodes only a note that
     /// can yield something ([`Analyzer::clears_json`]). See [`Note::decoded`].
     pub json_escaped: bool,
+    /// `Some(n)` when the reader's first tier already found that the note
+    /// can yield no code or flag ([`source::Config::screen`]): its text
+    /// (`n` bytes, not blank) was never copied out of the line, `text` is
+    /// empty, and the record is the empty result with the note's claim.
+    /// Only a run whose records carry no full evidence map
+    /// ([`Options::findings`] is not `All`) reads notes screened so.
+    pub cleared: Option<usize>,
 }
 
 impl Note {
@@ -256,6 +263,7 @@ impl Note {
             assigned_codes,
             warnings: Vec::new(),
             json_escaped: false,
+            cleared: None,
         }
     }
 
@@ -270,7 +278,10 @@ impl Note {
 
     /// True when the text is empty or only whitespace, decoded.
     fn is_blank(&self) -> bool {
-        if self.json_escaped {
+        if self.cleared.is_some() {
+            // The reader clears no blank text.
+            false
+        } else if self.json_escaped {
             crate::json_text::is_blank(&self.text)
         } else {
             self.text.chars().all(char::is_whitespace)
@@ -487,7 +498,7 @@ impl Checks {
         if note.id.is_empty() {
             note.warnings.push("the id is empty".to_string());
         }
-        if note.text.is_empty() {
+        if note.text.is_empty() && note.cleared.is_none() {
             note.warnings
                 .push("the text is empty: nothing to analyse".to_string());
         } else if note.is_blank() {
@@ -554,9 +565,11 @@ fn render_as(
             // A text left as JSON is judged as written first: one that can
             // yield nothing is never decoded (`analyze_screened` gives it
             // the empty result and its claim).
-            let cleared = (note.json_escaped && findings != output::Findings::All)
-                .then(|| analyzer.clears_json(&note.text, claim))
-                .flatten();
+            let cleared = note.cleared.or_else(|| {
+                (note.json_escaped && findings != output::Findings::All)
+                    .then(|| analyzer.clears_json(&note.text, claim))
+                    .flatten()
+            });
             let text = match cleared {
                 Some(_) => "".into(),
                 None => note.decoded(),
@@ -816,6 +829,7 @@ mod tests {
                     assigned_codes: None,
                     warnings: Vec::new(),
                     json_escaped: false,
+                    cleared: None,
                 }),
             })
             .collect();

@@ -151,6 +151,28 @@ pub struct Config {
     /// screens it and decodes only what it must, on its workers. Off by
     /// default: every note arrives decoded.
     pub defer_decoding: bool,
+    /// With [`Config::defer_decoding`]: the first tier to screen each such
+    /// text with as it is read ([`super::jsonl::read_screened`]); see
+    /// [`Config::screen_for`]. None by default.
+    pub screen: Option<std::sync::Arc<crate::prefilter::Prefilter>>,
+}
+
+impl Config {
+    /// Where a run on `threads` worker threads writing `findings` screens
+    /// the text a reader leaves as written: in the reader (`Some`) when one
+    /// thread does the reading and the analysis alike, so the text is
+    /// screened while its line is in cache and a cleared note is never
+    /// copied; on the workers (None) when there are several, so the screen
+    /// runs in parallel; never in the reader for the full evidence map,
+    /// which needs every note's text.
+    pub fn screen_for(
+        analyzer: &crate::Analyzer,
+        threads: usize,
+        findings: crate::Findings,
+    ) -> Option<std::sync::Arc<crate::prefilter::Prefilter>> {
+        (threads <= 1 && findings != crate::Findings::All)
+            .then(|| std::sync::Arc::new(analyzer.prefilter().clone()))
+    }
 }
 
 impl Default for Config {
@@ -161,6 +183,7 @@ impl Default for Config {
             max_note_bytes: super::DEFAULT_MAX_NOTE_BYTES,
             follow: false,
             defer_decoding: false,
+            screen: None,
         }
     }
 }

@@ -174,6 +174,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
     if inputs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         anyhow::bail!("standard input (-) given more than once");
     }
+    let threads = threads(args.jobs);
     let config = Config {
         format: args.input_format,
         fields: jsonl::Fields {
@@ -182,8 +183,10 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
         },
         max_note_bytes: args.max_note_bytes,
         follow: args.follow,
-        // JSON text is decoded on the workers, and only where it must be.
+        // JSON text is decoded only where it must be: screened as it is
+        // read on one thread, on the workers with more.
         defer_decoding: true,
+        screen: Config::screen_for(analyzer, threads, args.findings),
     };
     // Every input is opened first, so a missing file fails before any output.
     let read_bytes = Arc::new(AtomicU64::new(0));
@@ -216,7 +219,15 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
     }
     let items = sources.into_iter().flatten();
     let mut out = Output::open(args.output.as_deref())?;
-    match write(analyzer, args, items, &mut out, total_size, &read_bytes) {
+    match write(
+        analyzer,
+        args,
+        threads,
+        items,
+        &mut out,
+        total_size,
+        &read_bytes,
+    ) {
         Ok(totals) => {
             out.finish()?;
             report(args, &totals, started)
@@ -229,6 +240,7 @@ pub fn run(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode>
 fn write(
     analyzer: &docgap::Analyzer,
     args: &Args,
+    threads: usize,
     items: impl Iterator<Item = docgap::batch::Item> + Send,
     out: &mut Output,
     total_size: Option<u64>,
@@ -241,7 +253,7 @@ fn write(
         out.write_all(header.as_bytes())?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads(args.jobs))
+        .num_threads(threads)
         .build()
         .context("starting worker threads")?;
     let options = Options {
