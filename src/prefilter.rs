@@ -310,12 +310,12 @@ impl Prefilter {
     /// only say yes more often.
     pub fn clears_json(&self, raw: &str) -> Option<usize> {
         let bytes = raw.as_bytes();
+        let Some(first) = memchr::memchr(b'\\', bytes) else {
+            return self.clears_unescaped(raw).then_some(raw.len());
+        };
         if self.claim_families.find(bytes).is_some() {
             return None;
         }
-        let Some(first) = memchr::memchr(b'\\', bytes) else {
-            return (!self.hits(raw)).then_some(raw.len());
-        };
         // Most strings hold only two-byte escapes ("\n", "\t", "\""): both
         // bytes fold to spaces as the block is folded, and each escape is
         // one byte decoded. Any other escape ("\\", "\u00e9") takes the general way.
@@ -341,6 +341,12 @@ impl Prefilter {
             let hit = self.with_buffer(|p, buf| p.hits_in(raw, buf, Escapes::Listed(&escapes)));
             (!hit?).then_some(decoded)
         })
+    }
+
+    /// [`Prefilter::clears_json`] for a string known to hold no escape (so
+    /// it is its own decoded text): true when it is cleared.
+    pub fn clears_unescaped(&self, raw: &str) -> bool {
+        self.claim_families.find(raw.as_bytes()).is_none() && !self.hits(raw)
     }
 
     /// Whether some anchor occurs in `text`, which is a JSON string's raw

@@ -19,6 +19,8 @@
 //! keeping at most the reader's byte limit: a 200 MB note costs the line
 //! plus the kept text, not three copies.
 
+mod plain;
+
 use super::json::repair;
 use super::json::{kind, raw_kind, unescape};
 use super::line::{read_lines, Cut};
@@ -48,12 +50,15 @@ impl Default for Fields {
     }
 }
 
-/// The fields of one line, before their types are checked.
-#[derive(Default)]
+/// The fields of one line, before their types are checked: the id and
+/// the text as their JSON values are written.
+#[derive(Debug, Default, PartialEq)]
 struct Raw<'a> {
-    id: Option<&'a RawValue>,
-    text: Option<&'a RawValue>,
+    id: Option<&'a str>,
+    text: Option<&'a str>,
     codes: Option<Value>,
+    /// True when the text is a string known to hold no escape.
+    text_unescaped: bool,
 }
 
 /// Which of the wanted fields a key names (several, when the options give
@@ -114,10 +119,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                     raw.codes = Some(value);
                 }
                 if roles.id {
-                    raw.id = Some(v);
+                    raw.id = Some(v.get());
                 }
                 if roles.text {
-                    raw.text = Some(v);
+                    raw.text = Some(v.get());
                 }
             } else if roles.codes {
                 raw.codes = Some(map.next_value()?);
@@ -209,6 +214,9 @@ impl Within<'_> {
 }
 
 fn parse_raw<'a>(line: &'a [u8], fields: &Fields) -> serde_json::Result<Raw<'a>> {
+    if let Some(raw) = plain::record(line, fields) {
+        return Ok(raw);
+    }
     let mut de = serde_json::Deserializer::from_slice(line);
     let raw = RecordSeed(fields).deserialize(&mut de)?;
     de.end()?;
@@ -239,7 +247,7 @@ fn note(
     mut warnings: Vec<String>,
 ) -> Result<Note, ReadError> {
     let max_note_bytes = within.max;
-    let id = match raw.id.map(RawValue::get) {
+    let id = match raw.id {
         // The number as written: `1e2` stays `1e2`, and two 30-digit ids
         // never meet in one float.
         Some(json) if matches!(json.as_bytes()[0], b'-' | b'0'..=b'9') => json.to_string(),
@@ -289,15 +297,16 @@ fn note(
             })
         }
     };
-    let text = match raw.text.map(RawValue::get) {
+    let text = match raw.text {
         Some(json) if json.starts_with('"') => {
             let content = &json[1..json.len() - 1];
-            if within.defer && decodes_later(content, json, base, within) {
+            if within.defer && decodes_later(content, json, base, within, raw.text_unescaped) {
                 let cleared = within
                     .screen
                     .filter(|_| !claim_may_yield(assigned_codes.as_deref()))
                     .filter(|_| !crate::json_text::is_blank(content))
-                    .and_then(|p| p.clears_json(content));
+                    .filter(|p| p.clears_unescaped(content))
+                    .map(|_| content.len());
                 return Ok(Note {
                     id,
                     text: match cleared {
@@ -359,10 +368,18 @@ fn note(
 /// decoded here, once: screening it undecoded costs as much as decoding it
 /// and screening the text (measured: README, issue 14). Nor is one left
 /// that the reader cut or the byte limit would cut.
-fn decodes_later(content: &str, json: &str, base: &[u8], within: Within<'_>) -> bool {
+/// `unescaped`: the line's reader already knows the string holds no
+/// escape.
+fn decodes_later(
+    content: &str,
+    json: &str,
+    base: &[u8],
+    within: Within<'_>,
+    unescaped: bool,
+) -> bool {
     content.len() <= within.max
         && within.cut_of(json, base).is_none()
-        && memchr::memchr(b'\\', content.as_bytes()).is_none()
+        && (unescaped || memchr::memchr(b'\\', content.as_bytes()).is_none())
 }
 
 /// The JSONL reader: `.jsonl`, `.json`, and the default.
