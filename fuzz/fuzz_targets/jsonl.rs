@@ -48,6 +48,16 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         let note = item.note.as_ref().expect("serde_json reads it as a record");
+        if let Some(id) = id.as_str() {
+            assert_eq!(note.id, id);
+        }
+        assert_eq!(
+            note.assigned_codes.as_ref(),
+            o.get("assigned_codes")
+                .and_then(|a| a.as_array())
+                .map(|a| a.iter().map(|c| c.as_str().unwrap().to_string()).collect::<Vec<_>>())
+                .as_ref()
+        );
         assert!(text.starts_with(&note.text));
         assert!(note.text.len() == text.len() || text.len() > max);
     }
