@@ -1,6 +1,6 @@
 //! JSON Lines reader: any bytes yield one item per non-blank line, located
 //! at its line and byte offset, never a panic; a line serde_json reads as
-//! a record gives the same text (cut to the limit).
+//! a record gives the same text (cut to the limit), string id and claim.
 #![no_main]
 
 #[path = "common/mod.rs"]
