@@ -380,13 +380,25 @@ fn stream(analyzer: &docgap::Analyzer, args: &Args) -> anyhow::Result<ExitCode> 
         text: args.text_field.clone(),
     };
     let stdin = std::io::BufReader::with_capacity(1 << 16, std::io::stdin().lock());
-    let items = jsonl::read_deferred(
-        stdin,
-        "<stdin>".to_string(),
-        fields,
-        args.max_note_bytes,
-        true,
-    );
+    let name = "<stdin>".to_string();
+    // One thread reads and analyses: each text is screened as it is read.
+    let items: Box<dyn Iterator<Item = batch::Item>> =
+        match Config::screen_for(analyzer, 1, args.findings) {
+            Some(screen) => Box::new(jsonl::read_screened(
+                stdin,
+                name,
+                fields,
+                args.max_note_bytes,
+                screen,
+            )),
+            None => Box::new(jsonl::read_deferred(
+                stdin,
+                name,
+                fields,
+                args.max_note_bytes,
+                true,
+            )),
+        };
     let options = docgap::RecordOptions::default()
         .findings(args.findings)
         .offsets(args.offsets);
