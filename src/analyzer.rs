@@ -131,13 +131,14 @@ impl Analyzer {
     }
 
     /// [`Analyzer::analyze_screened`]'s first tier for a note whose text is
-    /// still the content of a JSON string (`raw`: between the quotes,
-    /// escapes intact) and whose claim is `assigned`: `Some(n)` when the
-    /// note can yield no code or flag and has no claim code in its text,
-    /// so its result is the empty one with `assigned` as its claim, and its
-    /// text (`n` bytes once decoded) need not be decoded; None when it must
-    /// be decoded and analysed. Never None where `analyze_screened` would
-    /// run the pipeline on the decoded text (`tests/prefilter.rs`).
+    /// still the content of a JSON string (`raw`: between the quotes) and
+    /// whose claim is `assigned`: `Some(n)` when the string holds no escape
+    /// (so it is its own text, `n` bytes), and the note can yield no code
+    /// or flag and has no claim code in its text, so its result is the
+    /// empty one with `assigned` as its claim; None when it must be
+    /// decoded and analysed (any string with an escape). Never Some where
+    /// `analyze_screened` would run the pipeline on the decoded text
+    /// (`tests/prefilter.rs`).
     pub fn clears_json(&self, raw: &str, assigned: Option<&[String]>) -> Option<usize> {
         if crate::prefilter::claim_may_yield(assigned) {
             return None;

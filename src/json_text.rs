@@ -26,17 +26,6 @@ pub(crate) enum Escape {
     Unit(u16),
 }
 
-impl Escape {
-    /// Bytes the escape takes in the raw content.
-    #[inline]
-    pub(crate) const fn len(self) -> usize {
-        match self {
-            Escape::Short(_) => SHORT_LEN,
-            Escape::Unit(_) => UNIT_LEN,
-        }
-    }
-}
-
 /// The character a two-byte escape's second byte stands for (`n` for a
 /// line break), or None when JSON has no such escape (`u` included).
 #[inline(always)]

@@ -13,6 +13,7 @@
 //! on the corpora and on generated lines.
 
 use super::{Fields, Raw};
+use crate::json_text::{hex_digit, short_escape, SHORT_LEN, UNIT_LEN};
 use serde_json::Value;
 
 /// JSON's whitespace, as serde_json skips it.
@@ -58,17 +59,18 @@ impl<'a> Cursor<'a> {
             }
             escaped = true;
             // serde_json refuses any other escape, and a `\u` without four
-            // hex digits.
-            match *self.line.get(self.at + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 2,
-                b'u' => {
-                    let hex = self.line.get(self.at + 2..self.at + 6)?;
-                    if !hex.iter().all(u8::is_ascii_hexdigit) {
-                        return None;
-                    }
-                    self.at += 6;
+            // hex digits (it reads a raw value's surrogates later, if ever).
+            let letter = *self.line.get(self.at + 1)?;
+            if short_escape(letter).is_some() {
+                self.at += SHORT_LEN;
+            } else if letter == b'u' {
+                let hex = self.line.get(self.at + 2..self.at + UNIT_LEN)?;
+                if !hex.iter().all(|&h| hex_digit(h).is_some()) {
+                    return None;
                 }
-                _ => return None,
+                self.at += UNIT_LEN;
+            } else {
+                return None;
             }
         }
         let whole = &self.line[start..self.at];
