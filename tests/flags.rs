@@ -74,6 +74,13 @@ const CASES: &[Case] = &[
         flags: &[],
     },
     Case {
+        name: "laterality near miss: Brodie's abscess codes have no side character",
+        text: "IMPRESSION:\n1. Brodie's abscess of the distal tibial metaphysis.\n2. Recommend curettage and culture.",
+        claim: None,
+        codes: &["M86.8X6"],
+        flags: &["ORGANISM_NOT_DOCUMENTED"],
+    },
+    Case {
         name: "laterality near miss: side stated earlier for the same bone",
         text: "MRI left femur: marrow edema and sequestrum.\nAssessment: chronic osteomyelitis of the femur after plate fixation. Bone biopsy: no growth.",
         claim: None,

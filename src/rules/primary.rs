@@ -206,7 +206,14 @@ pub(super) fn m86_code(
                 vague.clone(),
             );
         }
-        if sites.len() == 1 && sites[0].group.has_side() && sites[0].side.is_none() {
+        // Brodie's abscess (M86.8X-) has a site character and no side one
+        // (section 1's table), and sites without a side character never
+        // raise LATERALITY_MISSING (section 7).
+        if brodie.is_none()
+            && sites.len() == 1
+            && sites[0].group.has_side()
+            && sites[0].side.is_none()
+        {
             flag(
                 out,
                 FlagId::LateralityMissing,
