@@ -211,6 +211,13 @@ fn sickle_cell_crisis_and_acute_on_chronic() {
     assert_eq!(codes(with), ["B95.0", "D57.00", "M86.052"]);
     let both = "A: acute on chronic osteomyelitis of the left tibia, contiguous from the wound. Bone cx: MSSA.";
     assert_eq!(codes(both), ["B95.61", "M86.162", "M86.662"]);
+    // A problem carried forward as chronic above today's acute on chronic:
+    // the wider word holds both halves.
+    let carried = "Assessment / Plan:\n[Carried forward from 03/11]\n# Chronic osteomyelitis L tibia, hardware-associated, on suppressive doxycycline.\n[New 06/03]\n# Acute on chronic osteomyelitis of the left proximal tibia, post-hardware, MSSA on bone culture.";
+    assert_eq!(codes(carried), ["B95.61", "M86.162", "M86.662"]);
+    // Near miss: chronic alone stays chronic.
+    let chronic = "Assessment / Plan:\n# Chronic osteomyelitis L tibia, hardware-associated, MSSA on bone culture.\n# Acute kidney injury, resolved.";
+    assert_eq!(codes(chronic), ["B95.61", "M86.662"]);
 }
 
 // 7. The route belongs to this infection.

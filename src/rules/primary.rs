@@ -9,7 +9,8 @@ use super::*;
 /// osteomyelitis ...; chronic course": section 5 reads acuity from what
 /// the provider says of the infection, and the clause still says it; a
 /// lone "chronic" there starts another problem as often, "; chronic kidney
-/// disease"). Failing those, chronic indicators (section 5): recurrence,
+/// disease"); acute on chronic over either half of it. Failing those,
+/// chronic indicators (section 5): recurrence,
 /// or a duration of six weeks or more stated with the infection.
 pub(super) fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
     let sentences = facts.condition_sentences();
@@ -28,7 +29,15 @@ pub(super) fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
             (_, SectionKind::Assessment) => 0,
             _ => 1,
         };
-        if best.is_none_or(|(r, _, _)| rank < r) {
+        // Acute on chronic holds both (section 8 codes both), so it wins
+        // over a plain "acute" or "chronic" said as prominently: a
+        // problem list that carries "chronic osteomyelitis L tibia"
+        // forward above today's "acute on chronic osteomyelitis of the
+        // left tibia".
+        let widens = |b: Acuity| {
+            a == Acuity::AcuteOnChronic && matches!(b, Acuity::Acute | Acuity::Chronic)
+        };
+        if best.is_none_or(|(r, b, _)| rank < r || (rank == r && widens(b))) {
             best = Some((rank, a, i));
         }
     }
