@@ -177,6 +177,13 @@ const CASES: &[Case] = &[
         codes: &["M86.651"],
         flags: &[],
     },
+    Case {
+        name: "osseous defect near miss: bone loss said to be small",
+        text: "XR R hand: some bone loss and periosteal new bone, proximal phalanx.\nAssessment: subacute osteomyelitis of the right index finger proximal phalanx. Bone curettage: Pasteurella multocida.",
+        claim: Some(&["M86.241", "B96.89"]),
+        codes: &["M86.241", "B96.89"],
+        flags: &[],
+    },
     // UNSPECIFIED_CODE_USED
     Case {
         name: "unspecified code used: M86.9 billed for a specific note",

@@ -129,9 +129,13 @@ pub(super) fn organism_codes(facts: &Facts, out: &mut Outcome, at_sites: &FxHash
 }
 
 /// Section 2: a documented major osseous defect gets M89.7- on its own site
-/// axis.
+/// axis. Bone loss said to be small ("some bone loss", the `minor` rows of
+/// defect.tsv) is no major defect.
 pub(super) fn defect_codes(facts: &Facts, out: &mut Outcome, sites: &[SiteUse]) {
-    let defects: Vec<(u32, &Finding)> = facts.affirmed(Category::Defect).collect();
+    let defects: Vec<(u32, &Finding)> = facts
+        .affirmed(Category::Defect)
+        .filter(|(_, f)| !matches!(&f.value, Value::Defect(k) if &**k == "minor"))
+        .collect();
     if defects.is_empty() {
         return;
     }
