@@ -223,6 +223,23 @@ fn sickle_cell_crisis_and_acute_on_chronic() {
 // 7. The route belongs to this infection.
 
 #[test]
+fn an_ulcer_over_the_bone_or_bone_it_exposes_is_a_contiguous_route() {
+    // Section 8: the link shown without the word "contiguous".
+    for note in [
+        "DX: Chronic osteomyelitis L 1st metatarsal head underlying plantar DFU. Bone bx: no growth.",
+        "Preoperative diagnosis: Chronic osteomyelitis, left calcaneus, beneath posterior heel ulcer. Bone cx: no growth.",
+        "Indications: non-healing heel ulcer x 5 mo with exposed calcaneus.\nPreoperative diagnosis: chronic osteomyelitis, left calcaneus. Bone cx: no growth.",
+    ] {
+        let (c, f) = read(note);
+        assert!(c.iter().any(|c| c.starts_with("M86.67")), "{note:?}: {c:?}");
+        assert!(!f.contains(&"ROUTE_NOT_DOCUMENTED".to_string()), "{note:?}: {f:?}");
+    }
+    // Near miss: an ulcer elsewhere, no link to the bone.
+    let (_, f) = read("Preoperative diagnosis: chronic osteomyelitis, left calcaneus. Also a sacral ulcer, stage 2. Bone cx: no growth.");
+    assert!(f.contains(&"ROUTE_NOT_DOCUMENTED".to_string()), "{f:?}");
+}
+
+#[test]
 fn route_words_about_something_else_do_not_count() {
     let note = "PAST MEDICAL HISTORY\n- Right humerus fracture (fall), healed 2019\n- Cholecystectomy 2011\n\nASSESSMENT\nChronic osteomyelitis of the left fibula. Bone cx: Streptococcus anginosus.";
     let (c, f) = read(note);
