@@ -566,3 +566,17 @@ fn a_problem_mark_inside_a_history_list_stays_history() {
                    contiguous from the ulcer. Bone cx: MSSA.";
     assert_eq!(codes(current), ["B95.61", "M86.672"]);
 }
+
+#[test]
+fn no_growth_in_lab_shorthand_is_a_culture_result() {
+    // Section 7: a negative culture is a documented result.
+    let note = "Dx: chronic OM hallux distal phalanx - contiguous from tip ulcer, PTB+ 10/30\nBone bx 10/30 hallux DP: NG x 5 days (aerobic/anaerobic), AFB/fungal neg.";
+    let (c, f) = read(note);
+    assert_eq!(c, ["M86.679"]);
+    assert!(!f.contains(&"ORGANISM_NOT_DOCUMENTED".to_string()), "{f:?}");
+    // Near miss: a nasogastric tube is no culture.
+    let (_, f) = read(
+        "Dx: chronic OM hallux distal phalanx - contiguous from tip ulcer.\nNG tube placed x 2 attempts.",
+    );
+    assert!(f.contains(&"ORGANISM_NOT_DOCUMENTED".to_string()), "{f:?}");
+}
