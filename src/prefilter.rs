@@ -89,10 +89,6 @@ pub struct Prefilter {
     /// Every code family a claim is read from in a note's text
     /// ([`crate::evidence::CLAIM_FAMILIES`]), as written (upper case).
     claim_families: packed::Searcher,
-    /// The first letters of those families (every one is a capital and
-    /// two digits), padded with NUL: a text with no such letter before two
-    /// digits holds none of them, and is not searched for them.
-    family_letters: Option<[u8; 8]>,
 }
 
 /// The search for the long keys: the packed searcher itself (the
@@ -249,7 +245,6 @@ impl Prefilter {
             long_keys,
             short,
             claim_families,
-            family_letters: family_letters(crate::evidence::CLAIM_FAMILIES),
             longest: keys.iter().map(|k| k.len()).max().unwrap_or(1),
             keys,
             anchors: by_key,
@@ -296,30 +291,7 @@ impl Prefilter {
     /// [`Prefilter::clears_json`] for a string known to hold no escape (so
     /// it is its own decoded text): true when it is cleared.
     pub fn clears_unescaped(&self, raw: &str) -> bool {
-        !self.may_hold_family(raw.as_bytes()) && !self.hits(raw)
-    }
-
-    /// False when `bytes` hold no claim family: a quick pass for a family's
-    /// first letter before two digits (all of them are so written), which
-    /// compiles to SIMD compares, before the packed search that says.
-    fn may_hold_family(&self, bytes: &[u8]) -> bool {
-        let Some(letters) = self.family_letters else {
-            return self.claim_families.find(bytes).is_some();
-        };
-        let n = bytes.len();
-        if n < 3 {
-            return false;
-        }
-        let (first, second, third) = (&bytes[..n - 2], &bytes[1..n - 1], &bytes[2..]);
-        let candidate = first
-            .iter()
-            .zip(second)
-            .zip(third)
-            .fold(false, |seen, ((&a, &b), &c)| {
-                let letter = letters.iter().fold(false, |m, &l| m | (a == l));
-                seen | (letter & b.is_ascii_digit() & c.is_ascii_digit())
-            });
-        candidate && self.claim_families.find(bytes).is_some()
+        self.claim_families.find(raw.as_bytes()).is_none() && !self.hits(raw)
     }
 
     /// Whether some anchor occurs in `text`.
@@ -475,24 +447,6 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
         n -= 1;
     }
     n
-}
-
-/// The distinct first letters of `families`, when every family is a
-/// capital letter and two digits and there are at most eight letters.
-fn family_letters(families: &[&str]) -> Option<[u8; 8]> {
-    let mut letters = [0u8; 8];
-    let mut n = 0;
-    for f in families {
-        let b = f.as_bytes();
-        if !(b.len() == 3 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit)) {
-            return None;
-        }
-        if !letters[..n].contains(&b[0]) {
-            *letters.get_mut(n)? = b[0];
-            n += 1;
-        }
-    }
-    Some(letters)
 }
 
 /// True when a claim (`assigned_codes`) holds a code of a family the audit
@@ -657,32 +611,6 @@ mod tests {
         assert!(p.hits("Chronic recurrent multifocal osteomyelitis."));
         assert!(p.hits("Vertebral  spondylitis at L4"));
         assert!(!p.hits("chronic vertebral pain, TB negative"));
-    }
-
-    #[test]
-    fn family_letters_are_taken_only_from_letter_digit_digit_families() {
-        let shipped = family_letters(crate::evidence::CLAIM_FAMILIES).expect("shipped families");
-        for l in [b'M', b'B', b'D', b'A', b'H', b'E'] {
-            assert!(shipped.contains(&l));
-        }
-        assert_eq!(family_letters(&["M86", "Z1"]), None);
-        assert_eq!(family_letters(&["M86", "m46"]), None);
-        let nine = [
-            "A01", "B01", "C01", "D01", "E01", "F01", "G01", "H01", "I01",
-        ];
-        assert_eq!(family_letters(&nine), None);
-        assert!(family_letters(&nine[..8]).is_some());
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn the_quick_family_pass_misses_no_family(text in "[MBEHx0-9 .]{0,24}") {
-            let p = Prefilter::new(&Lexicon::embedded());
-            proptest::prop_assert_eq!(
-                p.may_hold_family(text.as_bytes()),
-                p.claim_families.find(text.as_bytes()).is_some()
-            );
-        }
     }
 
     #[test]
