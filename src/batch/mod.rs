@@ -101,7 +101,17 @@ pub const DEFAULT_MAX_NOTE_BYTES: usize = 64 << 20;
 /// and the byte offset of its first byte (counting from 0, in the
 /// decompressed stream for `.gz` input).
 pub fn location(name: &str, line: u64, byte: u64) -> String {
-    format!("{name}:{line} (byte {byte})")
+    // Built by hand, not with format!: one per record read.
+    let mut digits = itoa::Buffer::new();
+    let line = digits.format(line);
+    let mut out = String::with_capacity(name.len() + line.len() + 30);
+    out.push_str(name);
+    out.push(':');
+    out.push_str(line);
+    out.push_str(" (byte ");
+    out.push_str(itoa::Buffer::new().format(byte));
+    out.push(')');
+    out
 }
 
 /// The largest prefix of `s` of at most `max` bytes ending on a character
@@ -703,7 +713,8 @@ where
                         .par_iter()
                         .with_max_len(4)
                         .map(|item| {
-                            let mut line = Vec::new();
+                            // Room for an empty record, the usual one.
+                            let mut line = Vec::with_capacity(256);
                             let tally = render_as(
                                 analyzer,
                                 item,
