@@ -580,3 +580,30 @@ fn no_growth_in_lab_shorthand_is_a_culture_result() {
     );
     assert!(f.contains(&"ORGANISM_NOT_DOCUMENTED".to_string()), "{f:?}");
 }
+
+#[test]
+fn a_thoracic_level_starting_a_line_is_no_code() {
+    // A problem-list line that starts with a code is that code's
+    // description; "T12" starting a line is a spine level (ICD-10-CM has
+    // no T10-T13 category).
+    let (c, f) = read("Assessment:\n 1. T12-L1 discitis-osteomyelitis\n 2. Opioid use disorder\nBlood cx x2 pending.");
+    assert_eq!(c, ["M46.25"]);
+    assert!(f.contains(&"EXCLUDED_SITE".to_string()), "{f:?}");
+    // Near miss: a real code starting a line still describes itself.
+    let (c, _) = read("Problem list:\n M86.9 Osteomyelitis, unspecified\nSeen for knee pain.");
+    assert!(c.is_empty(), "{c:?}");
+}
+
+#[test]
+fn hand_dominance_is_not_the_side() {
+    // Section 7, in the ways notes write it.
+    for dominance in ["R-hand dominant", "right-hand dominant", "R handed", "left-handed", "L-hand-dominant"] {
+        let note = format!("S: Pt is {dominance}, works as a cook.\nA/P: Felon of the index finger complicated by acute osteomyelitis of the distal phalanx, contiguous spread from the pulp space. Bone cx: no growth, final.");
+        let (c, f) = read(&note);
+        assert_eq!(c, ["M86.149"], "{dominance}");
+        assert!(f.contains(&"LATERALITY_MISSING".to_string()), "{dominance}: {f:?}");
+    }
+    // Near miss: the side of the finger itself.
+    let (c, _) = read("S: Pt is R-hand dominant.\nA/P: acute osteomyelitis of the left index finger distal phalanx, contiguous from a felon. Bone cx: no growth.");
+    assert_eq!(c, ["M86.142"]);
+}

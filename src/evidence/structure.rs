@@ -286,6 +286,11 @@ fn code_len(s: &str) -> usize {
     {
         return 0;
     }
+    // "T12-L1 discitis-osteomyelitis": T10-T12 are thoracic levels, and
+    // the FY2026 tabular has no category from T10 to T13.
+    if b[0] == b'T' && b[1] == b'1' && matches!(b[2], b'0'..=b'3') {
+        return 0;
+    }
     let mut n = 3;
     if b.get(n) == Some(&b'.') {
         n += 1;
