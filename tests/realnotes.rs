@@ -597,11 +597,20 @@ fn a_thoracic_level_starting_a_line_is_no_code() {
 #[test]
 fn hand_dominance_is_not_the_side() {
     // Section 7, in the ways notes write it.
-    for dominance in ["R-hand dominant", "right-hand dominant", "R handed", "left-handed", "L-hand-dominant"] {
+    for dominance in [
+        "R-hand dominant",
+        "right-hand dominant",
+        "R handed",
+        "left-handed",
+        "L-hand-dominant",
+    ] {
         let note = format!("S: Pt is {dominance}, works as a cook.\nA/P: Felon of the index finger complicated by acute osteomyelitis of the distal phalanx, contiguous spread from the pulp space. Bone cx: no growth, final.");
         let (c, f) = read(&note);
         assert_eq!(c, ["M86.149"], "{dominance}");
-        assert!(f.contains(&"LATERALITY_MISSING".to_string()), "{dominance}: {f:?}");
+        assert!(
+            f.contains(&"LATERALITY_MISSING".to_string()),
+            "{dominance}: {f:?}"
+        );
     }
     // Near miss: the side of the finger itself.
     let (c, _) = read("S: Pt is R-hand dominant.\nA/P: acute osteomyelitis of the left index finger distal phalanx, contiguous from a felon. Bone cx: no growth.");

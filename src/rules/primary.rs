@@ -34,9 +34,8 @@ pub(super) fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
         // problem list that carries "chronic osteomyelitis L tibia"
         // forward above today's "acute on chronic osteomyelitis of the
         // left tibia".
-        let widens = |b: Acuity| {
-            a == Acuity::AcuteOnChronic && matches!(b, Acuity::Acute | Acuity::Chronic)
-        };
+        let widens =
+            |b: Acuity| a == Acuity::AcuteOnChronic && matches!(b, Acuity::Acute | Acuity::Chronic);
         if best.is_none_or(|(r, b, _)| rank < r || (rank == r && widens(b))) {
             best = Some((rank, a, i));
         }

@@ -22,8 +22,8 @@ use crate::lexicon::{Lexicon, SectionKind};
 use crate::span::Span;
 use headers::Headers;
 use sentences::{
-    close, continues_previous, is_blank, is_blank_line, is_list_item, lead_len, names_problem_list,
-    split_line, Abbreviations,
+    close, continues_previous, is_blank, is_blank_line, lead_len, list_marker_len,
+    names_problem_list, split_line, Abbreviations,
 };
 
 /// A section: a header (if any) and the text up to the next header.
@@ -121,7 +121,12 @@ impl Segmenter {
             // The line's first solid character; its end is found by the
             // scan of its body, which looks for sentence marks anyway.
             let rest = line_start + lead_len(text, line_start);
-            let list_item = is_list_item(&text[rest..]);
+            let marker = list_marker_len(&text[rest..]);
+            let list_item = marker.is_some();
+            // An item that is a field of its own ("- Path: ...", "- Bone
+            // cx: ...") states something; it does not complete the
+            // sentence that announced the list.
+            let completes_list = marker.is_some_and(|m| !headers::opens_field(&text[rest + m..]));
             let mut body_start = line_start;
 
             // A problem heading ("#CAUTI") opens an assessment problem, but
@@ -184,7 +189,7 @@ impl Segmenter {
                 inline_field = false;
             } else if open.is_some()
                 && !continues_previous(last_solid, text, line_start)
-                && !(list_open && list_item)
+                && !(list_open && completes_list)
             {
                 close(&mut seg, text, &mut open, line_start);
             }

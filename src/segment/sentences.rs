@@ -125,16 +125,20 @@ pub(super) fn lead_len(text: &str, from: usize) -> usize {
     i - from
 }
 
-/// True when `rest`, a line from its first solid character on (it may run
-/// on past the line), opens with a list marker. Never trimmed here: a
-/// trim could run over the following lines, and cost the rest of the note
-/// for every blank line.
-pub(super) fn is_list_item(rest: &str) -> bool {
+/// The length of the list marker (its space included) that `rest`, a line
+/// from its first solid character on (it may run on past the line), opens
+/// with; None when it opens with none. Never trimmed here: a trim could run
+/// over the following lines, and cost the rest of the note for every blank
+/// line.
+pub(super) fn list_marker_len(rest: &str) -> Option<usize> {
     // Every marker starts with one of these bytes: most lines stop here.
-    matches!(rest.as_bytes().first(), Some(b'-' | b'*' | 0xc2 | 0xe2))
-        && ["- ", "• ", "* ", "– ", "· "]
-            .iter()
-            .any(|m| rest.starts_with(m))
+    if !matches!(rest.as_bytes().first(), Some(b'-' | b'*' | 0xc2 | 0xe2)) {
+        return None;
+    }
+    ["- ", "• ", "* ", "– ", "· "]
+        .iter()
+        .find(|m| rest.starts_with(*m))
+        .map(|m| m.len())
 }
 
 pub(super) fn is_blank(s: &str) -> bool {
@@ -355,6 +359,19 @@ mod tests {
                 "No specimen taken;",
                 "MRSA coverage.",
                 "Osteomyelitis at two sites:\n- left humerus\n- right femur",
+                "Next line"
+            ]
+        );
+        // Items that are fields of their own state something each: a
+        // negation in one must not reach the next.
+        let s = sentences("Debridement under LA:\n - Path: chronic osteomyelitis; no features of necrosis\n - Bone cx: Prevotella\nNext line");
+        assert_eq!(
+            s,
+            [
+                "Debridement under LA:",
+                "- Path: chronic osteomyelitis;",
+                "no features of necrosis",
+                "- Bone cx: Prevotella",
                 "Next line"
             ]
         );
