@@ -616,3 +616,20 @@ fn hand_dominance_is_not_the_side() {
     let (c, _) = read("S: Pt is R-hand dominant.\nA/P: acute osteomyelitis of the left index finger distal phalanx, contiguous from a felon. Bone cx: no growth.");
     assert_eq!(c, ["M86.142"]);
 }
+
+#[test]
+fn a_template_field_for_acuity_or_route_is_said_of_the_diagnosis() {
+    // Section 5 reads acuity from what the provider says of the infection;
+    // a template's labelled field says it of the note's diagnosis.
+    let note = "Diagnosis: Osteomyelitis of the right calcaneus\nAcuity: [x] acute  [ ] subacute  [ ] chronic\nRoute: [x] hematogenous  [ ] contiguous  [ ] postoperative\nCultures:\n  [x] Bone aspirate - MSSA";
+    assert_eq!(codes(note), ["B95.61", "M86.071"]);
+    let chronic = "Osteomyelitis: [x] confirmed - bone biopsy 9/3\nChronicity: [ ] acute  [x] chronic\nAssessment: osteomyelitis of the left ischium underlying the stage 4 ischial pressure injury.\nBone culture: MRSA";
+    let (c, f) = read(chronic);
+    assert_eq!(c, ["B95.62", "M86.68"]);
+    assert!(f.is_empty(), "{f:?}");
+    // Near miss: a field named otherwise ("Plan: chronic suppression") says
+    // nothing of the acuity.
+    let (c, f) = read("Diagnosis: Osteomyelitis of the right calcaneus\nPlan: chronic pain clinic referral.\nBone aspirate - MSSA");
+    assert_eq!(c, ["B95.61", "M86.9"]);
+    assert!(f.contains(&"ACUITY_NOT_DOCUMENTED".to_string()), "{f:?}");
+}

@@ -21,6 +21,13 @@ pub(super) fn of(text: &str, segments: &Segments, findings: &[Finding]) -> Vec<S
         .collect();
     organisms.sort_unstable();
     organisms.dedup();
+    let mut axes: Vec<u32> = findings
+        .iter()
+        .filter(|f| matches!(f.category, Category::Acuity | Category::Route))
+        .map(|f| f.sentence)
+        .collect();
+    axes.sort_unstable();
+    axes.dedup();
     let mut previous: Option<(usize, bool)> = None;
     let mut rows = Vec::with_capacity(segments.sentences.len());
     for (n, s) in segments.sentences.iter().enumerate() {
@@ -41,10 +48,30 @@ pub(super) fn of(text: &str, segments: &Segments, findings: &[Finding]) -> Vec<S
                 .ok()
                 .and_then(|_| memchr::memchr(b':', words))
                 .map(|at| start + at),
+            axis_field: axes.binary_search(&(n as u32)).is_ok() && is_axis_field(words),
         });
         previous = Some((end, words.last() == Some(&b';')));
     }
     rows
+}
+
+/// The labels of a template's fields for an axis of the diagnosis.
+const AXIS_LABELS: &[&[u8]] = &[
+    b"acuity",
+    b"chronicity",
+    b"route",
+    b"route of infection",
+    b"route of spread",
+    b"mechanism of infection",
+];
+
+/// True when `words` open with one of [`AXIS_LABELS`] and a colon.
+fn is_axis_field(words: &[u8]) -> bool {
+    let head = &words[..words.len().min(32)];
+    memchr::memchr(b':', head).is_some_and(|colon| {
+        let label = head[..colon].trim_ascii();
+        AXIS_LABELS.iter().any(|l| l.eq_ignore_ascii_case(label))
+    })
 }
 
 /// True when `line` starts with a list marker: "(1)", "1.", "1)", "(a)",

@@ -123,4 +123,10 @@ pub struct SentenceLayout {
     /// cultures (5/5): Pseudomonas aeruginosa"): a finding after it is on a
     /// result line. Looked for only in sentences holding an organism.
     pub colon: Option<usize>,
+    /// It is a template's field for an axis of the diagnosis, labelled
+    /// with the axis's name ("Acuity: [x] acute [ ] chronic", "Route: [x]
+    /// hematogenous", "Chronicity: chronic"): what it holds is said of
+    /// the note's diagnosis. Looked for only in sentences holding an
+    /// acuity or a route.
+    pub axis_field: bool,
 }

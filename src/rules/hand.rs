@@ -141,6 +141,7 @@ pub(super) const LINE: SentenceLayout = SentenceLayout {
     same_line_as_previous: false,
     after_semicolon: false,
     colon: None,
+    axis_field: false,
 };
 
 /// A list item on a line of its own: "(1) L distal radius".

@@ -19,7 +19,10 @@ pub(super) fn acuity_of(facts: &Facts) -> Option<(Acuity, u32)> {
     };
     let mut best: Option<(u8, Acuity, u32)> = None;
     for (i, f) in facts.affirmed(Category::Acuity) {
-        let said_of_it = sentences.contains(&f.sentence) || (f.phrase && continues_one(f.sentence));
+        // A template's "Acuity:" field says it of the note's diagnosis.
+        let said_of_it = sentences.contains(&f.sentence)
+            || (f.phrase && continues_one(f.sentence))
+            || (facts.layout(f.sentence).axis_field && !sentences.is_empty());
         if !said_of_it {
             continue;
         }
@@ -96,6 +99,10 @@ pub(super) fn route_of_infection(
     // ulcer").
     let c = &facts.by_sentence.conditions;
     if c.contains(&f.sentence) || f.sentence.checked_sub(1).is_some_and(|p| c.contains(&p)) {
+        return true;
+    }
+    // A template's "Route:" field, in a note that affirms the infection.
+    if facts.layout(f.sentence).axis_field && !c.is_empty() {
         return true;
     }
     site_sentences.contains(&f.sentence)
