@@ -633,3 +633,13 @@ fn a_template_field_for_acuity_or_route_is_said_of_the_diagnosis() {
     assert_eq!(c, ["B95.61", "M86.9"]);
     assert!(f.contains(&"ACUITY_NOT_DOCUMENTED".to_string()), "{f:?}");
 }
+
+#[test]
+fn a_query_reply_template_names_the_site_in_its_own_field() {
+    let reply = "Provider response:\n [ ] Acute osteomyelitis\n [ ] Chronic osteomyelitis\n [x] Acute on chronic osteomyelitis\nSite/laterality: right first metatarsal head, directly under the plantar ulcer (contiguous spread from the ulcer)\nOrganism: Streptococcus agalactiae (group B strep) - bone biopsy culture 3/15";
+    assert_eq!(codes(reply), ["B95.1", "M86.171", "M86.671"]);
+    // Near miss: a field of another name ("Wound location" is a wound's,
+    // "Referral:" names nothing of the diagnosis).
+    let other = "Provider response:\n [x] Chronic osteomyelitis\nReferral: right first metatarsal head clinic\nBone biopsy culture: no growth";
+    assert_eq!(codes(other), ["M86.60"]);
+}

@@ -23,7 +23,7 @@ pub(super) fn of(text: &str, segments: &Segments, findings: &[Finding]) -> Vec<S
     organisms.dedup();
     let mut axes: Vec<u32> = findings
         .iter()
-        .filter(|f| matches!(f.category, Category::Acuity | Category::Route))
+        .filter(|f| matches!(f.category, Category::Acuity | Category::Route | Category::Site))
         .map(|f| f.sentence)
         .collect();
     axes.sort_unstable();
@@ -58,11 +58,18 @@ pub(super) fn of(text: &str, segments: &Segments, findings: &[Finding]) -> Vec<S
 /// The labels of a template's fields for an axis of the diagnosis.
 const AXIS_LABELS: &[&[u8]] = &[
     b"acuity",
+    b"bone",
     b"chronicity",
+    b"laterality",
+    b"location",
+    b"mechanism of infection",
     b"route",
     b"route of infection",
     b"route of spread",
-    b"mechanism of infection",
+    b"site",
+    b"site and laterality",
+    b"site of infection",
+    b"site/laterality",
 ];
 
 /// True when `words` open with one of [`AXIS_LABELS`] and a colon.

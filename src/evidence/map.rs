@@ -125,8 +125,8 @@ pub struct SentenceLayout {
     pub colon: Option<usize>,
     /// It is a template's field for an axis of the diagnosis, labelled
     /// with the axis's name ("Acuity: [x] acute [ ] chronic", "Route: [x]
-    /// hematogenous", "Chronicity: chronic"): what it holds is said of
-    /// the note's diagnosis. Looked for only in sentences holding an
-    /// acuity or a route.
+    /// hematogenous", "Site/laterality: right first metatarsal head"):
+    /// what it holds is said of the note's diagnosis. Looked for only in
+    /// sentences holding an acuity, a route or a site.
     pub axis_field: bool,
 }

@@ -53,6 +53,14 @@ pub(super) fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     let vague_with_condition = facts
         .affirmed(Category::Vague)
         .any(|(_, f)| sentences.contains(&f.sentence));
+    if chosen.is_empty() && !sentences.is_empty() {
+        // A template's site field ("Site/laterality: right first
+        // metatarsal head") names the diagnosis's site.
+        chosen = facts
+            .affirmed(Category::Site)
+            .filter(|(_, f)| facts.layout(f.sentence).axis_field)
+            .collect();
+    }
     if chosen.is_empty() && !vague_with_condition {
         // "Assessment: chronic osteomyelitis." with the bone named only on
         // the imaging ("MRI left tibia: sequestrum") or the biopsy: the
