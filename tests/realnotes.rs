@@ -643,3 +643,13 @@ fn a_query_reply_template_names_the_site_in_its_own_field() {
     let other = "Provider response:\n [x] Chronic osteomyelitis\nReferral: right first metatarsal head clinic\nBone biopsy culture: no growth";
     assert_eq!(codes(other), ["M86.60"]);
 }
+
+#[test]
+fn an_amputation_through_a_bone_gives_its_stump_the_side() {
+    let note = "67 y/o M, L transtibial amputation 2022 for PAD.\nExam: sinus opening distal residual limb; probe tracks to the cut end of the tibia.\nBone bx: chronic osteomyelitis. Cx: Staphylococcus epidermidis 3/3.\nAssessment: Chronic osteomyelitis of the distal tibia of the residual limb with draining sinus tract.";
+    assert_eq!(codes(note), ["B95.7", "M86.462"]);
+    // Near miss: the amputation on one side, the infection named on the
+    // other keeps its own side.
+    let other = "s/p R BKA 2020.\nAssessment: chronic osteomyelitis of the left tibia with draining sinus tract. Bone cx: no growth.";
+    assert_eq!(codes(other), ["M86.462"]);
+}
