@@ -23,7 +23,12 @@ pub(super) fn of(text: &str, segments: &Segments, findings: &[Finding]) -> Vec<S
     organisms.dedup();
     let mut axes: Vec<u32> = findings
         .iter()
-        .filter(|f| matches!(f.category, Category::Acuity | Category::Route | Category::Site))
+        .filter(|f| {
+            matches!(
+                f.category,
+                Category::Acuity | Category::Route | Category::Site
+            )
+        })
         .map(|f| f.sentence)
         .collect();
     axes.sort_unstable();

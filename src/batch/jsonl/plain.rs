@@ -131,6 +131,19 @@ impl<'a> Cursor<'a> {
         (n > 0).then(|| self.at += n)
     }
 
+    /// After a member of an array or object: true past a comma (another
+    /// member follows), false past `close`, None on anything else.
+    fn next_member(&mut self, close: u8) -> Option<bool> {
+        self.skip_space();
+        let b = self.peek()?;
+        if b != b',' && b != close {
+            return None;
+        }
+        self.at += 1;
+        self.skip_space();
+        Some(b == b',')
+    }
+
     /// `[ "code", ... ]` of strings without escapes.
     fn codes(&mut self) -> Option<Value> {
         self.eat(b'[')?;
@@ -143,17 +156,8 @@ impl<'a> Cursor<'a> {
                     return None;
                 }
                 codes.push(Value::String(s[1..s.len() - 1].to_string()));
-                self.skip_space();
-                match self.peek()? {
-                    b',' => {
-                        self.at += 1;
-                        self.skip_space();
-                    }
-                    b']' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return None,
+                if !self.next_member(b']')? {
+                    break;
                 }
             }
         }
@@ -213,17 +217,8 @@ pub(super) fn record<'a>(line: &'a [u8], fields: &Fields) -> Option<Raw<'a>> {
                     raw.text_unescaped = value.starts_with('"') && !escaped_value;
                 }
             }
-            c.skip_space();
-            match c.peek()? {
-                b',' => {
-                    c.at += 1;
-                    c.skip_space();
-                }
-                b'}' => {
-                    c.at += 1;
-                    break;
-                }
-                _ => return None,
+            if !c.next_member(b'}')? {
+                break;
             }
         }
     }
