@@ -653,3 +653,19 @@ fn an_amputation_through_a_bone_gives_its_stump_the_side() {
     let other = "s/p R BKA 2020.\nAssessment: chronic osteomyelitis of the left tibia with draining sinus tract. Bone cx: no growth.";
     assert_eq!(codes(other), ["M86.462"]);
 }
+
+#[test]
+fn an_ear_culture_is_the_organism_of_a_temporal_bone_infection_only() {
+    // Malignant otitis externa, petrous apicitis: the ear is the bone's
+    // specimen (section 3, a culture linked to the infection).
+    let petrous = "ADDENDUM: the clinical diagnosis is acute petrous apicitis - osteomyelitis of the left petrous apex. Middle ear fluid culture grew Streptococcus pneumoniae.";
+    let (c, f) = read(petrous);
+    assert_eq!(c, ["B95.3", "H70.212"]);
+    assert!(!f.contains(&"ORGANISM_NOT_DOCUMENTED".to_string()), "{f:?}");
+    let skull = "A: chronic osteomyelitis of the right temporal bone (skull base) from malignant otitis externa. Ear canal culture: Pseudomonas aeruginosa.";
+    assert_eq!(codes(skull), ["B96.5", "M86.68"]);
+    // Near miss: an ear culture beside a tibia is an otitis's.
+    let (c, f) = read("A: acute osteomyelitis of the left tibia, hematogenous. Middle ear fluid culture grew Streptococcus pneumoniae.");
+    assert_eq!(c, ["M86.062"]);
+    assert!(f.contains(&"ORGANISM_NOT_DOCUMENTED".to_string()), "{f:?}");
+}

@@ -241,6 +241,11 @@ keyed_enum! {
         /// A specimen of another site (urine, sputum, stool): its organism
         /// is another infection's.
         Remote => "remote",
+        /// Middle-ear fluid, ear drainage, an ear-canal culture: another
+        /// infection's organism (otitis), except for a bone infection of
+        /// the skull base the ear drains into (petrous apex, temporal
+        /// bone), whose organism it is.
+        Ear => "ear",
         /// Joint fluid or aspirate.
         Aspirate => "aspirate",
         /// A colonisation screen (MRSA nares swab).

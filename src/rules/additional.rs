@@ -41,10 +41,17 @@ pub(super) fn is_causal_organism(facts: &Facts, f: &Finding) -> bool {
         || here_or_before(&s.positive_cultures)
 }
 
-/// Grown from a specimen of another site (urine, sputum, stool).
+/// Grown from a specimen of another site (urine, sputum, stool), or from
+/// the ear where the bone infection is not of the temporal bone it drains
+/// into (section 3: a culture of the bone or wound linked to the
+/// infection; malignant otitis externa and petrous apicitis are cultured
+/// from the ear).
 pub(super) fn is_remote(facts: &Facts, f: &Finding) -> bool {
-    f.specimen
-        .is_some_and(|s| facts.f(s).value == Value::Specimen(SpecimenKind::Remote))
+    f.specimen.is_some_and(|s| match facts.f(s).value {
+        Value::Specimen(SpecimenKind::Remote) => true,
+        Value::Specimen(SpecimenKind::Ear) => !facts.of_temporal_bone(),
+        _ => false,
+    })
 }
 
 pub(super) fn is_screen(facts: &Facts, f: &Finding) -> bool {

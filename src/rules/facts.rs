@@ -115,6 +115,18 @@ impl<'a> Facts<'a> {
             .collect()
     }
 
+    /// True when the infection is of the temporal bone: petrous apicitis,
+    /// or a petrous, temporal or mastoid bone (`site.tsv` keys `petrous`,
+    /// `temporal`) named where the infection is affirmed.
+    pub(super) fn of_temporal_bone(&self) -> bool {
+        let sentences = self.condition_sentences();
+        self.has_condition(ConditionKind::Petrositis).is_some()
+            || self.affirmed(Category::Site).any(|(_, f)| {
+                sentences.contains(&f.sentence)
+                    && (f.site_group() == Some(SiteGroup::Petrous) || f.bone() == Some("temporal"))
+            })
+    }
+
     pub(super) fn has_condition(&self, kind: ConditionKind) -> Option<u32> {
         self.conditions
             .iter()
