@@ -669,3 +669,15 @@ fn an_ear_culture_is_the_organism_of_a_temporal_bone_infection_only() {
     assert_eq!(c, ["M86.062"]);
     assert!(f.contains(&"ORGANISM_NOT_DOCUMENTED".to_string()), "{f:?}");
 }
+
+#[test]
+fn a_templates_side_field_sides_the_one_site() {
+    let table = "| Field | Value |\n|---|---|\n| Bone | calcaneus |\n| Side | R |\nDiagnosis: Osteomyelitis\nAcuity: [x] acute  [ ] chronic\nRoute: [x] hematogenous  [ ] contiguous\nImaging: MRI - calcaneal marrow edema\nBone aspirate - MSSA";
+    let (c, f) = read(table);
+    assert_eq!(c, ["B95.61", "M86.071"]);
+    assert!(f.is_empty(), "{f:?}");
+    // Near miss: two side fields that disagree side nothing.
+    let (c, f) = read("| Side | R |\nLaterality: left\nDiagnosis: acute hematogenous osteomyelitis of the calcaneus\nBone aspirate - MSSA");
+    assert_eq!(c, ["B95.61", "M86.079"]);
+    assert!(f.contains(&"LATERALITY_MISSING".to_string()), "{f:?}");
+}

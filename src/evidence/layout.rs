@@ -26,7 +26,7 @@ pub(super) fn of(text: &str, segments: &Segments, findings: &[Finding]) -> Vec<S
         .filter(|f| {
             matches!(
                 f.category,
-                Category::Acuity | Category::Route | Category::Site
+                Category::Acuity | Category::Route | Category::Site | Category::Side
             )
         })
         .map(|f| f.sentence)
@@ -75,13 +75,18 @@ const AXIS_LABELS: &[&[u8]] = &[
     b"site and laterality",
     b"site of infection",
     b"site/laterality",
+    b"side",
 ];
 
-/// True when `words` open with one of [`AXIS_LABELS`] and a colon.
+/// True when `words` open with one of [`AXIS_LABELS`] and a colon, or
+/// are a table row whose first cell is one ("| Side | R |").
 fn is_axis_field(words: &[u8]) -> bool {
+    let row = words.first() == Some(&b'|');
+    let words = if row { &words[1..] } else { words };
     let head = &words[..words.len().min(32)];
-    memchr::memchr(b':', head).is_some_and(|colon| {
-        let label = head[..colon].trim_ascii();
+    let end = if row { b'|' } else { b':' };
+    memchr::memchr(end, head).is_some_and(|at| {
+        let label = head[..at].trim_ascii();
         AXIS_LABELS.iter().any(|l| l.eq_ignore_ascii_case(label))
     })
 }

@@ -125,8 +125,9 @@ pub struct SentenceLayout {
     pub colon: Option<usize>,
     /// It is a template's field for an axis of the diagnosis, labelled
     /// with the axis's name ("Acuity: [x] acute [ ] chronic", "Route: [x]
-    /// hematogenous", "Site/laterality: right first metatarsal head"):
-    /// what it holds is said of the note's diagnosis. Looked for only in
-    /// sentences holding an acuity, a route or a site.
+    /// hematogenous", "Site/laterality: right first metatarsal head", a
+    /// table row "| Side | R |"): what it holds is said of the note's
+    /// diagnosis. Looked for only in sentences holding an acuity, a route,
+    /// a site or a side.
     pub axis_field: bool,
 }

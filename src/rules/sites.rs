@@ -107,6 +107,26 @@ pub(super) fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
             }),
         }
     }
+    // A template's side field ("| Side | R |", "Laterality: left") is the
+    // side of the diagnosis's one site, when every such field agrees and
+    // the site has none of its own.
+    if let [only] = sites.as_mut_slice() {
+        if only.side.is_none() && only.group.has_side() {
+            let mut fields = facts
+                .affirmed(Category::Side)
+                .filter(|(_, f)| facts.layout(f.sentence).axis_field)
+                .filter_map(|(i, f)| match f.value {
+                    Value::Side(s) => Some((i, s)),
+                    _ => None,
+                });
+            if let Some((i, side)) = fields.next() {
+                if fields.all(|(_, s)| s == side) {
+                    only.side = Some(side);
+                    only.findings.push(i);
+                }
+            }
+        }
+    }
     // Vertebral levels of two neighbouring regions ("T12-L1") are one
     // junctional region.
     codes::merge_vertebral_regions(&mut sites, |i| facts.f(i).bone());
