@@ -681,3 +681,15 @@ fn a_templates_side_field_sides_the_one_site() {
     assert_eq!(c, ["B95.61", "M86.079"]);
     assert!(f.contains(&"LATERALITY_MISSING".to_string()), "{f:?}");
 }
+
+#[test]
+fn a_contaminant_said_in_the_next_clause_is_not_the_organism() {
+    let note = "A/P: Postoperative vertebral osteomyelitis of L4 and L5.\nIntra-op cultures (5 deep specimens):\n - Staphylococcus epidermidis, methicillin R - 4/5\n - Cutibacterium acnes - 1/5, enrichment broth only at day 10; ID considers it a contaminant, not treated";
+    assert_eq!(codes(note), ["B95.7", "M46.26"]);
+    // Near miss: the clause after the semicolon names its own organism,
+    // or the next line says it: the organism before stays.
+    let own = "A/P: Postoperative vertebral osteomyelitis of L4 and L5.\nIntra-op cultures: Staphylococcus epidermidis 4/5; Cutibacterium acnes 1/5 - contaminant";
+    assert_eq!(codes(own), ["B95.7", "M46.26"]);
+    let next_line = "A/P: Postoperative vertebral osteomyelitis of L4 and L5.\nIntra-op cultures: Staphylococcus epidermidis 4/5;\nBlood culture contaminant discarded";
+    assert_eq!(codes(next_line), ["B95.7", "M46.26"]);
+}

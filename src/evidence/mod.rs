@@ -241,6 +241,54 @@ fn assert_context(
         a.historical |= f.section == SectionKind::PastHistory && f.category == Category::Condition;
         f.assertion = a;
     }
+    contaminant_clauses(text, segments, triggers, findings);
+}
+
+/// "Cutibacterium acnes - 1/5, broth only at day 10; ID considers it a
+/// contaminant": a clause after a semicolon, on the same line, that calls
+/// something a contaminant and names no organism of its own says it of the
+/// organisms of the clause before it on that line. (Context scopes stop at the
+/// sentence, and a semicolon ends one.)
+fn contaminant_clauses(
+    text: &str,
+    segments: &Segments,
+    triggers: &[(u32, Trigger)],
+    findings: &mut [Finding],
+) {
+    let b = text.as_bytes();
+    for (s, t) in triggers {
+        let words = &text[t.span.range()];
+        if t.rule.kind != crate::lexicon::TriggerKind::Unrelated
+            || !words.to_ascii_lowercase().starts_with("contaminant")
+            || *s == 0
+        {
+            continue;
+        }
+        let (this, before) = (
+            segments.sentences[*s as usize].span,
+            segments.sentences[*s as usize - 1].span,
+        );
+        let joined = b[..this.start]
+            .iter()
+            .rev()
+            .find(|c| !c.is_ascii_whitespace())
+            == Some(&b';')
+            && !b[before.end..this.start].contains(&b'\n');
+        let own = findings
+            .iter()
+            .any(|f| f.sentence == *s && f.category == Category::Organism);
+        if !joined || own {
+            continue;
+        }
+        // Only the organisms on the semicolon's own line: a list item joined
+        // to the sentence that announced it ends there.
+        let line = memchr::memrchr(b'\n', &b[..this.start]).map_or(0, |p| p + 1);
+        for f in findings.iter_mut() {
+            if f.sentence == s - 1 && f.category == Category::Organism && f.span.start >= line {
+                f.assertion.unrelated = true;
+            }
+        }
+    }
 }
 
 /// The bounds (start, end) of the line around byte `at`, without its break.
