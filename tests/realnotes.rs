@@ -693,3 +693,26 @@ fn a_contaminant_said_in_the_next_clause_is_not_the_organism() {
     let next_line = "A/P: Postoperative vertebral osteomyelitis of L4 and L5.\nIntra-op cultures: Staphylococcus epidermidis 4/5;\nBlood culture contaminant discarded";
     assert_eq!(codes(next_line), ["B95.7", "M46.26"]);
 }
+
+#[test]
+fn blind13_shapes_an_ed_differential_a_portal_reply_a_contaminant_and_a_pasted_summary() {
+    // "MDM / DDx:" heads a differential list (section 8: not coded).
+    assert!(codes("MDM / DDx:\n- cellulitis of R great toe - most likely\n- early osteomyelitis of distal phalanx - cannot exclude\n\nED Dx: Cellulitis of right great toe.").is_empty());
+    // Near miss: an outright diagnosis after the list.
+    assert_eq!(
+        codes("MDM / DDx:\n- cellulitis\n\nED Dx: acute osteomyelitis of the right great toe distal phalanx, contiguous from the ulcer. Bone cx pending."),
+        ["M86.171"]
+    );
+    // The bone named only in the study's sentence before the diagnosis.
+    let portal = "Dr. L: the MRI shows the infection from the sore on the outside of your LEFT fifth toe has spread into the bone at the base of the toe (proximal phalanx). This is acute osteomyelitis, a new bone infection. Bone culture is still pending.";
+    assert_eq!(codes(portal), ["M86.172"]);
+    // "..., felt to be a contaminant" labels the item before the comma.
+    let blood = "A: chronic hematogenous osteomyelitis of the left femur. Bone cx: MSSA.\nBlood cx: 1 of 4 bottles coagulase-negative staph, felt to be a contaminant.";
+    assert_eq!(codes(blood), ["B95.61", "M86.552"]);
+    // Near miss: a new phrase after the comma about something else.
+    let other = "A: chronic hematogenous osteomyelitis of the left femur. Bone cx: coagulase-negative staph, 3 of 3 specimens; blood cultures: no growth.";
+    assert_eq!(codes(other), ["B95.7", "M86.552"]);
+    // "underlying his pressure wounds" is the contiguous route.
+    let (_, f) = read("Chronic osteomyelitis of the right ischium, underlying his pressure wounds. Wound bed cultures grew MRSA.");
+    assert!(!f.contains(&"ROUTE_NOT_DOCUMENTED".to_string()), "{f:?}");
+}

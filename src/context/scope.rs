@@ -149,8 +149,25 @@ fn reaches_backward(text: &str, t: &Trigger, target: Span, live: &[&Trigger]) ->
         && (opens_the_next_cell(between)
             || labels_after_a_dash(t, between)
             || labels_after_a_colon(t, between)
+            || called_a_contaminant(text, t, between)
             || !new_phrase_after_comma(between))
         && within(between, t.rule.max_words as usize, Direction::Backward)
+}
+
+/// True when a "contaminant" trigger closes a short phrase after the
+/// item's last comma on the same line ("1 of 4 bottles coagulase-negative
+/// staph, felt to be a contaminant", "..., likely contaminant"): the item
+/// is what it calls so, whatever commas the item holds.
+fn called_a_contaminant(text: &str, t: &Trigger, gap: &str) -> bool {
+    t.rule.kind == TriggerKind::Unrelated
+        && text[t.span.range()]
+            .get(..11)
+            .is_some_and(|w| w.eq_ignore_ascii_case("contaminant"))
+        && !gap.contains(['\n', '|', ';'])
+        && gap
+            .rsplit(',')
+            .next()
+            .is_some_and(|phrase| count_words(phrase) <= 4)
 }
 
 /// True when an `unrelated` trigger follows a dash that ends the gap on

@@ -65,8 +65,12 @@ pub(super) fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
         // "Assessment: chronic osteomyelitis." with the bone named only on
         // the imaging ("MRI left tibia: sequestrum") or the biopsy: the
         // bones that affirmed findings of infection point at.
+        // ("The MRI shows the infection ... has spread into the bone at the
+        // base of the toe. This is acute osteomyelitis.": a study's own
+        // sentence names the bone too.)
         let imaging: BTreeSet<u32> = facts
             .affirmed(Category::Imaging)
+            .chain(facts.affirmed(Category::Modality))
             .map(|(_, f)| f.sentence)
             .collect();
         let mut linked: Vec<u32> = facts
