@@ -716,3 +716,24 @@ fn blind13_shapes_an_ed_differential_a_portal_reply_a_contaminant_and_a_pasted_s
     let (_, f) = read("Chronic osteomyelitis of the right ischium, underlying his pressure wounds. Wound bed cultures grew MRSA.");
     assert!(!f.contains(&"ROUTE_NOT_DOCUMENTED".to_string()), "{f:?}");
 }
+
+#[test]
+fn dismissed_or_long_past_infections_found_by_blind14() {
+    // "considered but unlikely": the "but" no longer shields the hedge.
+    let infarct = "A/P:\n1. Vaso-occlusive crisis, HbSS, with acute bone infarction of the L humerus. Osteomyelitis considered but unlikely: imaging pattern, falling CRP, negative cultures.";
+    assert!(
+        codes(infarct).iter().all(|c| !c.starts_with("M86")),
+        "{:?}",
+        codes(infarct)
+    );
+    // "not a consideration" negates what it follows.
+    assert!(codes("Assessment: Osteitis pubis - overuse, non-infectious. Infectious osteitis / pubic osteomyelitis not a consideration given normal markers.").is_empty());
+    // A patient's "I had a bone infection" is the past.
+    let (c, f) = read("Pt: That's from when I was nine - I had a bone infection in that leg, the left. It healed up and never came back.\nDr. L assessment: L knee OA. Remote osteomyelitis of the L tibia, resolved.");
+    assert!(c.is_empty() && f.is_empty(), "{c:?} {f:?}");
+    // Near miss: considered, and confirmed.
+    assert_eq!(
+        codes("A/P: Osteomyelitis considered and confirmed: acute osteomyelitis of the L humerus, hematogenous. Blood cx: GBS."),
+        ["B95.1", "M86.022"]
+    );
+}
