@@ -82,6 +82,13 @@ impl<'a> Cursor<'a> {
         Some((std::str::from_utf8(whole).ok()?, escaped))
     }
 
+    /// The content of a string without escapes at the cursor (a key, a
+    /// code): one with escapes is left to serde_json.
+    fn plain_string(&mut self) -> Option<&'a str> {
+        let (s, escaped) = self.string()?;
+        (!escaped).then(|| &s[1..s.len() - 1])
+    }
+
     /// A number, `true`, `false` or `null` at the cursor, as written.
     fn scalar(&mut self) -> Option<&'a str> {
         let start = self.at;
@@ -151,11 +158,7 @@ impl<'a> Cursor<'a> {
         self.skip_space();
         if self.eat(b']').is_none() {
             loop {
-                let (s, escaped) = self.string()?;
-                if escaped {
-                    return None;
-                }
-                codes.push(Value::String(s[1..s.len() - 1].to_string()));
+                codes.push(Value::String(self.plain_string()?.to_string()));
                 if !self.next_member(b']')? {
                     break;
                 }
@@ -175,11 +178,7 @@ pub(super) fn record<'a>(line: &'a [u8], fields: &Fields) -> Option<Raw<'a>> {
     c.skip_space();
     if c.eat(b'}').is_none() {
         loop {
-            let (key, escaped) = c.string()?;
-            if escaped {
-                return None;
-            }
-            let key = &key[1..key.len() - 1];
+            let key = c.plain_string()?;
             let (id, text, codes) = (
                 key == fields.id,
                 key == fields.text,
