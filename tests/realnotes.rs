@@ -737,3 +737,16 @@ fn dismissed_or_long_past_infections_found_by_blind14() {
         ["B95.1", "M86.022"]
     );
 }
+
+#[test]
+fn a_limbs_side_is_its_one_named_bones() {
+    let child = "HPI: refused to walk on his left leg, crawls instead.\nMRI: distal femoral metaphyseal marrow edema.\nAssessment: acute hematogenous osteomyelitis of the distal femur. Blood cx: Streptococcus pyogenes.";
+    assert_eq!(codes(child), ["B95.0", "M86.052"]);
+    let infant = "Imaging: MRI LEFT upper extremity: marrow edema of the proximal humeral metaphysis.\nAssessment: acute hematogenous osteomyelitis of the proximal humerus, seeded from GBS bacteremia.";
+    assert_eq!(codes(infant), ["B95.1", "M86.022"]);
+    // Near misses: the other limb's side, and two limbs sided apart.
+    let arm = "IV in the right arm.\nAssessment: acute hematogenous osteomyelitis of the distal femur. Blood cx: Streptococcus pyogenes.";
+    assert_eq!(codes(arm), ["B95.0", "M86.059"]);
+    let both = "Pain in the left leg, swelling of the right leg.\nAssessment: acute hematogenous osteomyelitis of the distal femur. Blood cx: Streptococcus pyogenes.";
+    assert_eq!(codes(both), ["B95.0", "M86.059"]);
+}

@@ -147,6 +147,7 @@ pub fn build(
     assert_context(text, segments, &triggers, &mut findings);
     structure::apply(text, segments, &mut findings);
     link_sides(text, &mut findings);
+    limb_sides(text, &mut findings);
     heading_sides(text, &mut findings);
     carry_sides(&mut findings);
     link_to_sites(text, &mut findings);
@@ -365,6 +366,31 @@ fn ends_its_phrase(text: &str, side_end: usize) -> bool {
 
 fn is_site(f: &Finding) -> bool {
     f.category == Category::Site
+}
+
+/// A side no bone took, written just before a limb ("refused to walk on
+/// his left leg", "MRI LEFT upper extremity"): the limb (a `lower_limb` or
+/// `upper_limb` row of vague.tsv) holds it, for the rules to give to the
+/// one bone of that limb the infection names without a side.
+fn limb_sides(text: &str, findings: &mut [Finding]) {
+    for i in 0..findings.len().saturating_sub(1) {
+        let (side, limb) = (&findings[i], &findings[i + 1]);
+        let Value::Side(s) = side.value else { continue };
+        let is_limb =
+            matches!(&limb.value, Value::Vague(k) if matches!(&**k, "lower_limb" | "upper_limb"));
+        if side.category == Category::Side
+            && side.site.is_none()
+            && !side.assertion.unrelated
+            && is_limb
+            && limb.sentence == side.sentence
+            && limb.side.is_none()
+            && context::words_between(text, side.span.end, limb.span.start) == 0
+        {
+            findings[i].site = Some(i as u32 + 1);
+            findings[i + 1].side = Some(s);
+            findings[i + 1].side_from = Some(i as u32);
+        }
+    }
 }
 
 /// Binds each side to the nearest bone in its sentence: the next one within

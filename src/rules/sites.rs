@@ -131,6 +131,30 @@ pub(super) fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
             }
         }
     }
+    // "refused to walk on his left leg" ... "osteomyelitis of the distal
+    // femur": the side of the limb is its one named bone's, when every
+    // sided mention of that limb agrees.
+    if let [only] = sites.as_mut_slice() {
+        let limb = match only.group {
+            SiteGroup::Femur | SiteGroup::TibiaFibula | SiteGroup::AnkleFoot => Some("lower_limb"),
+            SiteGroup::Shoulder | SiteGroup::Humerus | SiteGroup::RadiusUlna | SiteGroup::Hand => {
+                Some("upper_limb")
+            }
+            _ => None,
+        };
+        if let (Some(limb), None) = (limb, only.side) {
+            let mut sides = facts
+                .affirmed(Category::Vague)
+                .filter(|(_, f)| matches!(&f.value, Value::Vague(k) if **k == *limb))
+                .filter_map(|(i, f)| Some((i, f.side?)));
+            if let Some((i, side)) = sides.next() {
+                if sides.all(|(_, s)| s == side) {
+                    only.side = Some(side);
+                    only.findings.push(i);
+                }
+            }
+        }
+    }
     // Vertebral levels of two neighbouring regions ("T12-L1") are one
     // junctional region.
     codes::merge_vertebral_regions(&mut sites, |i| facts.f(i).bone());
