@@ -111,47 +111,34 @@ pub(super) fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
             }),
         }
     }
-    // A template's side field ("| Side | R |", "Laterality: left") is the
-    // side of the diagnosis's one site, when every such field agrees and
-    // the site has none of its own.
     if let [only] = sites.as_mut_slice() {
         if only.side.is_none() && only.group.has_side() {
-            let mut fields = facts
+            // A template's side field ("| Side | R |", "Laterality: left")
+            // first; else "refused to walk on his left leg" ... "osteomyelitis
+            // of the distal femur": the side of the limb its one named bone
+            // belongs to.
+            let fields = facts
                 .affirmed(Category::Side)
                 .filter(|(_, f)| facts.layout(f.sentence).axis_field)
                 .filter_map(|(i, f)| match f.value {
                     Value::Side(s) => Some((i, s)),
                     _ => None,
                 });
-            if let Some((i, side)) = fields.next() {
-                if fields.all(|(_, s)| s == side) {
-                    only.side = Some(side);
-                    only.findings.push(i);
-                }
-            }
-        }
-    }
-    // "refused to walk on his left leg" ... "osteomyelitis of the distal
-    // femur": the side of the limb is its one named bone's, when every
-    // sided mention of that limb agrees.
-    if let [only] = sites.as_mut_slice() {
-        let limb = match only.group {
-            SiteGroup::Femur | SiteGroup::TibiaFibula | SiteGroup::AnkleFoot => Some("lower_limb"),
-            SiteGroup::Shoulder | SiteGroup::Humerus | SiteGroup::RadiusUlna | SiteGroup::Hand => {
-                Some("upper_limb")
-            }
-            _ => None,
-        };
-        if let (Some(limb), None) = (limb, only.side) {
-            let mut sides = facts
+            let limb = match only.group {
+                SiteGroup::Femur | SiteGroup::TibiaFibula | SiteGroup::AnkleFoot => "lower_limb",
+                SiteGroup::Shoulder
+                | SiteGroup::Humerus
+                | SiteGroup::RadiusUlna
+                | SiteGroup::Hand => "upper_limb",
+                _ => "",
+            };
+            let limbs = facts
                 .affirmed(Category::Vague)
                 .filter(|(_, f)| matches!(&f.value, Value::Vague(k) if **k == *limb))
                 .filter_map(|(i, f)| Some((i, f.side?)));
-            if let Some((i, side)) = sides.next() {
-                if sides.all(|(_, s)| s == side) {
-                    only.side = Some(side);
-                    only.findings.push(i);
-                }
+            if let Some((i, side)) = agreed_side(fields).or_else(|| agreed_side(limbs)) {
+                only.side = Some(side);
+                only.findings.push(i);
             }
         }
     }
@@ -159,6 +146,13 @@ pub(super) fn infection_sites(facts: &Facts) -> Vec<SiteUse> {
     // junctional region.
     codes::merge_vertebral_regions(&mut sites, |i| facts.f(i).bone());
     sites
+}
+
+/// The first of `sides` (a finding and its side) when every one of them
+/// names the same side; None when there are none or they disagree.
+fn agreed_side(mut sides: impl Iterator<Item = (u32, Side)>) -> Option<(u32, Side)> {
+    let (i, side) = sides.next()?;
+    sides.all(|(_, s)| s == side).then_some((i, side))
 }
 
 /// The first sentences of the items listed under a sentence affirming the
